@@ -1,0 +1,22 @@
+# vabench: the Vogels & Abbott (2005) COBA network as benchmark 1 of Brette et al. (2007),
+# on NEST, NEURON and Brian2 through PyNN. See README.md and config/README.md.
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/network.smk"
+include: "workflow/rules/simulate.smk"
+include: "workflow/rules/extract.smk"
+include: "workflow/rules/analyse.smk"
+include: "workflow/rules/figures.smk"
+
+
+rule all:
+    input:
+        final_outputs(),
+    default_target: True

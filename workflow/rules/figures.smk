@@ -1,0 +1,71 @@
+def figure_runs(weights):
+    return {
+        "spikes": run_files("spikes.parquet", weights),
+        "traces": run_files("traces.npz", weights),
+        "cells": run_files("cells.tsv", weights),
+    }
+
+
+rule fig24_backends:
+    input:
+        unpack(lambda wc: figure_runs(wc.weights)),
+    output:
+        png=report(
+            "results/figures/fig24_backends_{weights}.png",
+            caption="../report/fig24_backends.rst",
+            category="Multi-simulator comparison",
+            labels={"figure": "Fig. 24 layout", "weights": "{weights}"},
+        ),
+        svg="results/figures/fig24_backends_{weights}.svg",
+    params:
+        backends=BACKENDS,
+        t_stop_ms=config["simulation"]["t_stop_ms"],
+        network=NETWORK,
+    log:
+        "logs/figures/fig24_backends_{weights}.log",
+    conda:
+        "../../envs/figures.yaml"
+    script:
+        "../scripts/fig24_backends.py"
+
+
+rule fig24_backends_main:
+    input:
+        unpack(lambda wc: figure_runs(WEIGHTS[0])),
+    output:
+        png="results/figures/fig24_backends.png",
+        svg="results/figures/fig24_backends.svg",
+    params:
+        backends=BACKENDS,
+        t_stop_ms=config["simulation"]["t_stop_ms"],
+        network=NETWORK,
+        weights=WEIGHTS[0],
+    log:
+        "logs/figures/fig24_backends.log",
+    conda:
+        "../../envs/figures.yaml"
+    script:
+        "../scripts/fig24_backends.py"
+
+
+rule state_histograms:
+    input:
+        unpack(lambda wc: figure_runs(WEIGHTS[0])),
+    output:
+        png=report(
+            "results/figures/state_histograms.png",
+            caption="../report/state_histograms.rst",
+            category="Multi-simulator comparison",
+            labels={"figure": "state histograms"},
+        ),
+        svg="results/figures/state_histograms.svg",
+    params:
+        backends=BACKENDS,
+        network=NETWORK,
+        weights=WEIGHTS[0],
+    log:
+        "logs/figures/state_histograms.log",
+    conda:
+        "../../envs/figures.yaml"
+    script:
+        "../scripts/state_histograms.py"

@@ -1,0 +1,13 @@
+rule build_network:
+    output:
+        network="results/networks/{network}/network.npz",
+    params:
+        network=network_params(config),
+    log:
+        "logs/build_network/{network}.log",
+    benchmark:
+        "benchmarks/build_network/{network}.tsv"
+    conda:
+        "../../envs/analysis.yaml"
+    script:
+        "../scripts/build_network.py"

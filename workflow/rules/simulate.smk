@@ -1,0 +1,18 @@
+rule simulate:
+    input:
+        network="results/networks/{network}/network.npz",
+    output:
+        exc=f"{RUN_DIR}/exc.neo.pkl",
+        inh=f"{RUN_DIR}/inh.neo.pkl",
+        run=f"{RUN_DIR}/run.json",
+    params:
+        sim=SIM_PARAMS,
+    threads: config["simulation"]["threads"]
+    log:
+        "logs/simulate/{network}/{backend}/{weights}.log",
+    benchmark:
+        "benchmarks/simulate/{network}/{backend}/{weights}.tsv"
+    conda:
+        "../../envs/simulate-{backend}.yaml"
+    script:
+        "../scripts/simulate.py"

@@ -1,0 +1,3 @@
+from vabench.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,70 @@
+"""File-level analysis steps (what the workflow's scripts call): one run's statistics,
+the study-wide summary table and the backend agreement table."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import pandas as pd
+
+from vabench.compare import agreement_table
+from vabench.io import DamagedFileError, read_spikes, write_tsv
+from vabench.stats import cell_table, run_summary
+
+log = logging.getLogger(__name__)
+
+
+def read_run_info(path) -> dict:
+    try:
+        return json.loads(Path(path).read_text())
+    except (OSError, ValueError) as err:
+        raise DamagedFileError(f"cannot read run record '{path}' ({type(err).__name__}); delete it and rerun the workflow to rebuild it") from None
+
+
+def run_statistics(spikes_path, run_json, analysis: dict, cells_out, summary_out) -> pd.DataFrame:
+    info = read_run_info(run_json)
+    spikes = read_spikes(spikes_path)
+    net = info["network_params"]["network"]
+    n_exc = int(round(net["n_cells"] * net["exc_fraction"]))
+    n_cells = {"exc": n_exc, "inh": net["n_cells"] - n_exc}
+    t_stop = info["params"]["simulation"]["t_stop_ms"]
+    cells = cell_table(spikes, n_cells, t_stop, analysis["min_spikes_cv"])
+    summary = run_summary(spikes, cells, t_stop, analysis)
+    summary.insert(0, "backend", info["backend"])
+    summary.insert(1, "g_exc_nS", info["g_exc_nS"])
+    summary.insert(2, "g_inh_nS", info["g_inh_nS"])
+    summary["network_seed"] = info["seed"]
+    summary["n_cells_network"] = net["n_cells"]
+    summary["t_stop_ms"] = t_stop
+    summary["dt_ms"] = info["params"]["simulation"]["dt_ms"]
+    for key, value in info["timings_s"].items():
+        summary[key] = value
+    summary["peak_memory_mb"] = info["peak_memory_mb"]
+    write_tsv(cells_out, cells)
+    write_tsv(summary_out, summary)
+    for row in summary.itertuples():
+        log.info("%s %s: %.2f Hz, CV %.2f, sustained %s", info["backend"], row.population, row.rate_hz, row.cv_isi, row.sustained)
+    return summary
+
+
+def collect_summaries(paths, out) -> pd.DataFrame:
+    df = pd.concat([pd.read_csv(p, sep="\t") for p in paths], ignore_index=True)
+    df = df.sort_values(["g_exc_nS", "g_inh_nS", "backend", "population"]).reset_index(drop=True)
+    write_tsv(out, df)
+    return df
+
+
+def backend_agreement(cell_paths, summary_paths, thresholds: dict, out) -> pd.DataFrame:
+    runs = {}
+    for cp, sp in zip(cell_paths, summary_paths):
+        s = pd.read_csv(sp, sep="\t")
+        key = (s["backend"].iloc[0], float(s["g_exc_nS"].iloc[0]), float(s["g_inh_nS"].iloc[0]))
+        runs[key] = (pd.read_csv(cp, sep="\t"), bool(s["sustained"].iloc[0]))
+    table = agreement_table(runs, thresholds)
+    write_tsv(out, table)
+    for row in table.itertuples():
+        log.info("%s vs %s, %s at (%g, %g) nS: %s %s", row.backend_a, row.backend_b, row.population,
+                 row.g_exc_nS, row.g_inh_nS, row.verdict, row.reason)
+    return table

@@ -1,0 +1,169 @@
+"""Load and validate the study configuration.
+
+Validation happens once, before any job: the JSON schema (types, ranges, unknown keys,
+defaults) and then the cross-field rules that a schema cannot express. Every failure is a
+:class:`ConfigError` whose message is one line naming the key.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import math
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "config.schema.yaml"
+BACKENDS = ("nest", "neuron", "brian2")
+
+
+class ConfigError(ValueError):
+    """A configuration value is malformed; the message is one line naming the key."""
+
+
+def _extend_with_default(validator_class):
+    # jsonschema does not fill defaults itself; this is the extension its FAQ gives.
+    validate_properties = validator_class.VALIDATORS["properties"]
+
+    def set_defaults(validator, properties, instance, schema):
+        if isinstance(instance, dict):
+            for name, sub in properties.items():
+                if "default" in sub and name not in instance:
+                    instance[name] = copy.deepcopy(sub["default"])
+        yield from validate_properties(validator, properties, instance, schema)
+
+    return jsonschema.validators.extend(validator_class, {"properties": set_defaults})
+
+
+_DefaultFillingValidator = _extend_with_default(jsonschema.Draft7Validator)
+
+
+def load_schema() -> dict:
+    with open(SCHEMA_PATH) as fh:
+        return yaml.safe_load(fh)
+
+
+def _key(path) -> str:
+    return ".".join(str(p) for p in path) or "<top level>"
+
+
+def _describe(error: jsonschema.ValidationError) -> str:
+    key = _key(error.absolute_path)
+    if error.validator == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        extra = sorted(set(error.instance) - set(allowed))
+        where = f"'{key}'" if error.absolute_path else "the top level"
+        return f"unknown key(s) {extra} in {where}; allowed keys: {', '.join(allowed)}"
+    if error.validator == "enum":
+        return f"'{key}': {error.instance!r} is not allowed; allowed values: {', '.join(map(str, error.validator_value))}"
+    if error.validator == "required":
+        return f"'{key}': {error.message}"
+    return f"'{key}': {error.message}"
+
+
+def _is_multiple(value: float, step: float) -> bool:
+    ratio = value / step
+    return math.isclose(ratio, round(ratio), rel_tol=0, abs_tol=1e-9)
+
+
+def _cross_field_checks(cfg: dict) -> None:
+    cell, sim = cfg["cell"], cfg["simulation"]
+    if cell["v_thresh"] <= cell["v_reset"]:
+        raise ConfigError(
+            f"'cell.v_thresh' ({cell['v_thresh']} mV) must be above 'cell.v_reset' ({cell['v_reset']} mV)"
+        )
+    dt, delay = sim["dt_ms"], sim["delay_ms"]
+    if not _is_multiple(delay, dt):
+        raise ConfigError(f"'simulation.delay_ms' ({delay}) must be a whole multiple of 'simulation.dt_ms' ({dt})")
+    if delay < dt - 1e-12:
+        raise ConfigError(f"'simulation.delay_ms' ({delay}) must be at least 'simulation.dt_ms' ({dt})")
+    if cfg["analysis"]["sustained_window_ms"] > sim["t_stop_ms"]:
+        raise ConfigError(
+            f"'analysis.sustained_window_ms' ({cfg['analysis']['sustained_window_ms']}) is longer than "
+            f"'simulation.t_stop_ms' ({sim['t_stop_ms']})"
+        )
+    n_exc = round(cfg["network"]["n_cells"] * cfg["network"]["exc_fraction"])
+    if n_exc < 1 or n_exc >= cfg["network"]["n_cells"]:
+        raise ConfigError("'network.exc_fraction' leaves one population empty for this 'network.n_cells'")
+    seen = set()
+    for i, w in enumerate(cfg["weights"]):
+        label = weights_label(w["g_exc_nS"], w["g_inh_nS"])
+        if label in seen:
+            raise ConfigError(f"'weights.{i}': duplicate weight set {label}")
+        seen.add(label)
+
+
+def validate_config(cfg: dict | None) -> dict:
+    """Return a validated copy of ``cfg`` with every default filled in."""
+    if cfg is None:
+        cfg = {}
+    if not isinstance(cfg, dict):
+        raise ConfigError(f"the configuration must be a mapping of keys, not {type(cfg).__name__}")
+    cfg = copy.deepcopy(cfg)
+    validator = _DefaultFillingValidator(load_schema())
+    errors = sorted(validator.iter_errors(cfg), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
+    if errors:
+        raise ConfigError(_describe(errors[0]))
+    _cross_field_checks(cfg)
+    return cfg
+
+
+def load_config(*paths: str | Path) -> dict:
+    """Read YAML files (later ones override earlier ones, key by key) and validate."""
+    merged: dict = {}
+    for path in paths:
+        path = Path(path)
+        if not path.exists():
+            raise ConfigError(f"config file '{path}' does not exist")
+        try:
+            data = yaml.safe_load(path.read_text()) or {}
+        except yaml.YAMLError as err:
+            mark = getattr(err, "problem_mark", None)
+            where = f" line {mark.line + 1}" if mark else ""
+            raise ConfigError(f"config file '{path}'{where}: YAML syntax error") from None
+        _deep_update(merged, data)
+    return validate_config(merged)
+
+
+def _deep_update(base: dict, extra: dict) -> dict:
+    # Same merge rule as snakemake's --configfile: mappings merge key by key, the rest replaces.
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            _deep_update(base[key], value)
+        else:
+            base[key] = value
+    return base
+
+
+def weights_label(g_exc_nS: float, g_inh_nS: float) -> str:
+    """Paramspace-style path segment with fixed formatting: ``gexc~4.0_ginh~51.0``."""
+    return f"gexc~{float(g_exc_nS)!r}_ginh~{float(g_inh_nS)!r}"
+
+
+def parse_weights_label(label: str) -> tuple[float, float]:
+    gexc, ginh = label.split("_")
+    return float(gexc.split("~")[1]), float(ginh.split("~")[1])
+
+
+def network_params(cfg: dict) -> dict:
+    """Everything that defines one stored network (weights are not part of it)."""
+    return {
+        "network": dict(cfg["network"]),
+        "stimulus": dict(cfg["stimulus"]),
+        "dt_ms": cfg["simulation"]["dt_ms"],
+        "v_init_range_mV": [cfg["cell"]["v_reset"], cfg["cell"]["v_thresh"]],
+    }
+
+
+def config_hash(obj) -> str:
+    return hashlib.sha256(json.dumps(obj, sort_keys=True).encode()).hexdigest()
+
+
+def network_name(cfg: dict) -> str:
+    """Readable prefix plus a short hash of every network-defining parameter."""
+    params = network_params(cfg)
+    net = params["network"]
+    return f"N{net['n_cells']}_seed{net['seed']}_{config_hash(params)[:8]}"

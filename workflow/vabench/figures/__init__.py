@@ -1,0 +1,1 @@
+"""Figures of the study: the Brette et al. (2007) Fig. 24 layout per backend, and histograms of the recorded state."""

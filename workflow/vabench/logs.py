@@ -1,0 +1,40 @@
+"""Logging for the workflow's scripts: everything (Python logging, warnings, and what the
+simulators print at C level) goes to the job's log file."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sys
+import warnings
+from pathlib import Path
+
+
+@contextlib.contextmanager
+def script_logging(log_path):
+    log_path = Path(log_path)
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    fh = open(log_path, "w", buffering=1)
+    saved = os.dup(1), os.dup(2)
+    os.dup2(fh.fileno(), 1)
+    os.dup2(fh.fileno(), 2)
+    logging.basicConfig(level=logging.INFO, stream=fh, force=True,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.captureWarnings(True)
+    warnings.filterwarnings("once")
+    try:
+        yield logging.getLogger("vabench")
+    except BaseException:
+        logging.getLogger("vabench").exception("job failed")
+        raise
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for fd in saved:
+            os.close(fd)
+        fh.close()
