@@ -103,12 +103,41 @@ def validate_config(cfg: dict | None) -> dict:
     if not isinstance(cfg, dict):
         raise ConfigError(f"the configuration must be a mapping of keys, not {type(cfg).__name__}")
     cfg = copy.deepcopy(cfg)
-    validator = _DefaultFillingValidator(load_schema())
+    _refuse_non_finite(cfg, [])
+    schema = load_schema()
+    validator = _DefaultFillingValidator(schema)
     errors = sorted(validator.iter_errors(cfg), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
     if errors:
         raise ConfigError(_describe(errors[0]))
+    _integers_as_int(cfg, schema)
     _cross_field_checks(cfg)
     return cfg
+
+
+def _refuse_non_finite(obj, path) -> None:
+    # NaN passes every range check of the schema (comparisons with NaN are false).
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            _refuse_non_finite(v, path + [k])
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            _refuse_non_finite(v, path + [i])
+    elif isinstance(obj, float) and not math.isfinite(obj):
+        raise ConfigError(f"'{_key(path)}': {obj} is not a finite number")
+
+
+def _integers_as_int(obj, schema) -> None:
+    # JSON schema's "integer" accepts 4000.0; paths and names need 4000.
+    if isinstance(obj, dict):
+        for k, sub in schema.get("properties", {}).items():
+            if k in obj:
+                if sub.get("type") == "integer":
+                    obj[k] = int(obj[k])
+                else:
+                    _integers_as_int(obj[k], sub)
+    elif isinstance(obj, list) and "items" in schema:
+        for item in obj:
+            _integers_as_int(item, schema["items"])
 
 
 def load_config(*paths: str | Path) -> dict:
@@ -124,6 +153,8 @@ def load_config(*paths: str | Path) -> dict:
             mark = getattr(err, "problem_mark", None)
             where = f" line {mark.line + 1}" if mark else ""
             raise ConfigError(f"config file '{path}'{where}: YAML syntax error") from None
+        if not isinstance(data, dict):
+            raise ConfigError(f"config file '{path}': the top level must be a mapping of keys, not {type(data).__name__}")
         _deep_update(merged, data)
     return validate_config(merged)
 
@@ -154,6 +185,7 @@ def network_params(cfg: dict) -> dict:
         "network": dict(cfg["network"]),
         "stimulus": dict(cfg["stimulus"]),
         "dt_ms": cfg["simulation"]["dt_ms"],
+        "stimulus_onset_ms": cfg["simulation"]["delay_ms"],
         "v_init_range_mV": [cfg["cell"]["v_reset"], cfg["cell"]["v_thresh"]],
     }
 

@@ -43,12 +43,14 @@ def build_network(params: dict) -> dict:
     v_low, v_high = params["v_init_range_mV"]
     v_init = rng.uniform(v_low, v_high, size=n)
 
-    # Poisson trains on the dt grid, strictly after t=0 (spike generators refuse t <= 0).
+    # Poisson trains on the dt grid in (onset, onset + duration], onset = the synaptic delay:
+    # PyNN's NEST backend cannot emit a stored spike at or before min_delay.
+    onset = params["stimulus_onset_ms"]
     n_steps = int(round(stim["duration_ms"] / dt))
     p_spike = stim["rate_hz"] * dt * 1e-3
     fires = rng.random((stim["n_sources"], n_steps)) < p_spike
     src, step = np.nonzero(fires)
-    thal_times = (step + 1) * dt
+    thal_times = np.round(onset / dt + step + 1) * dt
     thal_pre, thal_post = _draw_pairs(rng, stim["n_sources"], n, stim["p_connect"], exclude_self=False)
 
     return {

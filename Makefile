@@ -1,0 +1,39 @@
+# vabench: two commands do everything on a fresh machine (Python >= 3.11, a C++ compiler):
+#   make reproduce   set up (if needed) and run the default study on NEST, NEURON and Brian2
+#   make test        set up (if needed) and run the test suite
+VENV ?= .venv
+CORES ?= 2
+PYTHON ?= python3
+SNAKEMAKE_ARGS ?=
+BIN := $(abspath $(VENV))/bin
+# nrnivmodl (NEURON) and snakemake live in the virtual environment
+export PATH := $(BIN):$(PATH)
+export MPLBACKEND := Agg
+
+.PHONY: setup reproduce test dry-run lint clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "vabench needs Python >= 3.11, found " + sys.version.split()[0]'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@echo "compiling PyNN's NEURON mechanisms once (nrnivmodl)"
+	$(BIN)/python -c "import vabench.backends.neuron_backend as b; b.compile_mechanisms()"
+	touch $@
+
+reproduce: setup
+	$(BIN)/snakemake --cores $(CORES) $(SNAKEMAKE_ARGS)
+
+dry-run: setup
+	$(BIN)/snakemake -n --cores $(CORES) $(SNAKEMAKE_ARGS)
+
+test: setup
+	$(BIN)/python -m pytest -v -rs --durations=15 tests
+
+lint: setup
+	$(BIN)/snakemake --lint
+
+clean:
+	rm -rf results logs benchmarks .snakemake
