@@ -44,6 +44,15 @@ def run_files(name, weights=None, backends=None):
     )
 
 
+def figure_runs(weights):
+    """Inputs of a figure that shows every backend at one weight set."""
+    return {
+        "spikes": run_files("spikes.parquet", weights),
+        "traces": run_files("traces.npz", weights),
+        "cells": run_files("cells.tsv", weights),
+    }
+
+
 def final_outputs():
     return [
         "results/stats/summary.tsv",

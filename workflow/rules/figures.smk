@@ -1,11 +1,3 @@
-def figure_runs(weights):
-    return {
-        "spikes": run_files("spikes.parquet", weights),
-        "traces": run_files("traces.npz", weights),
-        "cells": run_files("cells.tsv", weights),
-    }
-
-
 rule fig24_backends:
     input:
         unpack(lambda wc: figure_runs(wc.weights)),
