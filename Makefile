@@ -10,7 +10,7 @@ BIN := $(abspath $(VENV))/bin
 export PATH := $(BIN):$(PATH)
 export MPLBACKEND := Agg
 
-.PHONY: setup reproduce test dry-run lint clean
+.PHONY: setup reproduce report test dry-run lint clean
 
 setup: $(VENV)/.installed
 
@@ -25,6 +25,10 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 
 reproduce: setup
 	$(BIN)/snakemake --cores $(CORES) $(SNAKEMAKE_ARGS)
+	$(MAKE) report
+
+report: setup
+	$(BIN)/snakemake --cores $(CORES) $(SNAKEMAKE_ARGS) --report results/report.html
 
 dry-run: setup
 	$(BIN)/snakemake -n --cores $(CORES) $(SNAKEMAKE_ARGS)

@@ -93,3 +93,25 @@ def test_damaged_spike_table_is_named(tiny_study):
         run_statistics(broken, run_dir / "run.json", {"sustained_window_ms": 100.0, "sustained_min_rate_hz": 1.0,
                                                        "min_spikes_cv": 3}, tiny_study / "c.tsv", tiny_study / "s.tsv")
     assert not (tiny_study / "c.tsv").exists()
+
+
+@pytest.mark.slow
+def test_spectra_outputs(tiny_study):
+    spectra = pd.read_csv(tiny_study / "results/stats/spectra.tsv", sep="\t")
+    assert set(spectra["backend"]) == BACKENDS
+    assert set(spectra["signal"]) == {"exc_rate", "inh_rate", "lfp_proxy"}
+    alive = spectra[(spectra.g_exc_nS == 8.0) & (spectra.signal == "exc_rate")]
+    assert alive["exponent"].notna().all(), alive.to_string()
+    dead = spectra[(spectra.g_exc_nS == 2.0) & (spectra.signal == "exc_rate")]
+    assert dead["exponent"].isna().all() and (dead["note"] == "constant signal").all()
+    assert imread(tiny_study / "results/figures/spectra.png").shape[0] > 300
+
+
+@pytest.mark.slow
+def test_report_contains_every_figure_and_table(tiny_study):
+    run_snakemake(tiny_study, "--configfile", "tiny.yaml", "--report", "results/report.html")
+    html = (tiny_study / "results/report.html").read_text()
+    for name in ("fig24_backends_gexc~8.0_ginh~80.0.png", "fig24_backends_gexc~2.0_ginh~80.0.png", "state_histograms.png",
+                 "spectra.png", "summary.tsv", "agreement.tsv", "spectra.tsv", "config.yaml"):
+        assert name in html, name
+    assert "data:image/png;base64," in html  # figures embedded: the page is self-contained

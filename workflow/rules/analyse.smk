@@ -21,7 +21,12 @@ rule summary:
     input:
         summaries=run_files("summary.tsv"),
     output:
-        summary="results/stats/summary.tsv",
+        summary=report(
+            "results/stats/summary.tsv",
+            caption="../report/summary.rst",
+            category="Multi-simulator comparison",
+            labels={"table": "summary"},
+        ),
     log:
         "logs/summary.log",
     conda:
@@ -35,7 +40,12 @@ rule agreement:
         cells=run_files("cells.tsv"),
         summaries=run_files("summary.tsv"),
     output:
-        agreement="results/stats/agreement.tsv",
+        agreement=report(
+            "results/stats/agreement.tsv",
+            caption="../report/agreement.rst",
+            category="Multi-simulator comparison",
+            labels={"table": "agreement"},
+        ),
     params:
         thresholds=config["compare"],
     log:
@@ -44,3 +54,59 @@ rule agreement:
         "../../envs/analysis.yaml"
     script:
         "../scripts/agreement.py"
+
+
+rule run_spectra:
+    input:
+        spikes=f"{RUN_DIR}/spikes.parquet",
+        traces=f"{RUN_DIR}/traces.npz",
+        run=f"{RUN_DIR}/run.json",
+    output:
+        psd=f"{RUN_DIR}/psd.tsv",
+        fits=f"{RUN_DIR}/fooof.tsv",
+    params:
+        spectra=config["spectra"],
+    log:
+        "logs/run_spectra/{network}/{backend}/{weights}.log",
+    benchmark:
+        "benchmarks/run_spectra/{network}/{backend}/{weights}.tsv"
+    conda:
+        "../../envs/analysis.yaml"
+    script:
+        "../scripts/run_spectra.py"
+
+
+rule spectra_table:
+    input:
+        fits=run_files("fooof.tsv"),
+    output:
+        spectra=report(
+            "results/stats/spectra.tsv",
+            caption="../report/spectra_table.rst",
+            category="Spectra",
+            labels={"table": "FOOOF fits"},
+        ),
+    log:
+        "logs/spectra_table.log",
+    conda:
+        "../../envs/analysis.yaml"
+    script:
+        "../scripts/spectra_table.py"
+
+
+rule resolved_config:
+    output:
+        config=report(
+            "results/config.yaml",
+            caption="../report/config.rst",
+            category="Configuration",
+            labels={"file": "resolved configuration"},
+        ),
+    params:
+        config=dict(config),
+    log:
+        "logs/resolved_config.log",
+    conda:
+        "../../envs/analysis.yaml"
+    script:
+        "../scripts/resolved_config.py"

@@ -57,6 +57,9 @@ def final_outputs():
     return [
         "results/stats/summary.tsv",
         "results/stats/agreement.tsv",
+        "results/stats/spectra.tsv",
+        "results/config.yaml",
         "results/figures/fig24_backends.png",
+        "results/figures/spectra.png",
         "results/figures/state_histograms.png",
     ] + expand("results/figures/fig24_backends_{weights}.png", weights=WEIGHTS)

@@ -61,3 +61,26 @@ rule state_histograms:
         "../../envs/figures.yaml"
     script:
         "../scripts/state_histograms.py"
+
+
+rule spectra_figure:
+    input:
+        psd=run_files("psd.tsv"),
+        fits=run_files("fooof.tsv"),
+    output:
+        png=report(
+            "results/figures/spectra.png",
+            caption="../report/spectra.rst",
+            category="Spectra",
+            labels={"figure": "power spectra"},
+        ),
+        svg="results/figures/spectra.svg",
+    params:
+        freq_range_hz=config["spectra"]["freq_range_hz"],
+        network=NETWORK,
+    log:
+        "logs/figures/spectra.log",
+    conda:
+        "../../envs/figures.yaml"
+    script:
+        "../scripts/spectra_figure.py"

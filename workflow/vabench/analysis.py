@@ -50,10 +50,7 @@ def run_statistics(spikes_path, run_json, analysis: dict, cells_out, summary_out
 
 
 def collect_summaries(paths, out) -> pd.DataFrame:
-    df = pd.concat([pd.read_csv(p, sep="\t") for p in paths], ignore_index=True)
-    df = df.sort_values(["g_exc_nS", "g_inh_nS", "backend", "population"]).reset_index(drop=True)
-    write_tsv(out, df)
-    return df
+    return collect_tables(paths, out, ["g_exc_nS", "g_inh_nS", "backend", "population"])
 
 
 def backend_agreement(cell_paths, summary_paths, thresholds: dict, out) -> pd.DataFrame:
@@ -68,3 +65,34 @@ def backend_agreement(cell_paths, summary_paths, thresholds: dict, out) -> pd.Da
         log.info("%s vs %s, %s at (%g, %g) nS: %s %s", row.backend_a, row.backend_b, row.population,
                  row.g_exc_nS, row.g_inh_nS, row.verdict, row.reason)
     return table
+
+
+def spectra_of_run(spikes_path, traces_path, run_json, spectra_cfg: dict, psd_out, fits_out):
+    """Welch PSDs and FOOOF fits of one run's population rates and LFP proxy."""
+    from vabench.io import read_npz
+    from vabench.spectra import run_signals, run_spectra
+
+    info = read_run_info(run_json)
+    net = info["network_params"]["network"]
+    n_exc = int(round(net["n_cells"] * net["exc_fraction"]))
+    signals = run_signals(read_spikes(spikes_path), read_npz(traces_path, "trace file"),
+                          {"exc": n_exc, "inh": net["n_cells"] - n_exc}, info["params"]["simulation"]["t_stop_ms"],
+                          info["params"]["cell"], spectra_cfg["bin_ms"], spectra_cfg["t_start_ms"])
+    psd, fits = run_spectra(signals, spectra_cfg)
+    for table in (psd, fits):
+        table.insert(0, "backend", info["backend"])
+        table.insert(1, "g_exc_nS", info["g_exc_nS"])
+        table.insert(2, "g_inh_nS", info["g_inh_nS"])
+    write_tsv(psd_out, psd)
+    write_tsv(fits_out, fits)
+    for row in fits.itertuples():
+        log.info("%s %s: exponent %.2f, r2 %.3f, peaks %s", info["backend"], row.signal, row.exponent, row.r_squared, row.note or "none")
+    return psd, fits
+
+
+def collect_tables(paths, out, sort_by) -> pd.DataFrame:
+    """Concatenate per-run tables into one study table."""
+    df = pd.concat([pd.read_csv(p, sep="\t") for p in paths], ignore_index=True)
+    df = df.sort_values(sort_by, kind="stable").reset_index(drop=True)
+    write_tsv(out, df)
+    return df

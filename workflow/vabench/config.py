@@ -85,6 +85,16 @@ def _cross_field_checks(cfg: dict) -> None:
             f"'analysis.sustained_window_ms' ({cfg['analysis']['sustained_window_ms']}) is longer than "
             f"'simulation.t_stop_ms' ({sim['t_stop_ms']})"
         )
+    spec = cfg["spectra"]
+    low, high = spec["freq_range_hz"]
+    if low >= high:
+        raise ConfigError(f"'spectra.freq_range_hz': low ({low}) must be below high ({high})")
+    if high >= 500.0 / spec["bin_ms"]:
+        raise ConfigError(f"'spectra.freq_range_hz': high ({high} Hz) must be below the Nyquist frequency 500 / spectra.bin_ms ({500.0 / spec['bin_ms']:g} Hz)")
+    if spec["t_start_ms"] + 8 * spec["bin_ms"] > sim["t_stop_ms"]:
+        raise ConfigError(
+            f"'spectra.t_start_ms' ({spec['t_start_ms']}) leaves fewer than 8 bins before 'simulation.t_stop_ms' ({sim['t_stop_ms']})"
+        )
     n_exc = round(cfg["network"]["n_cells"] * cfg["network"]["exc_fraction"])
     if n_exc < 1 or n_exc >= cfg["network"]["n_cells"]:
         raise ConfigError("'network.exc_fraction' leaves one population empty for this 'network.n_cells'")

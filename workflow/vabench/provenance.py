@@ -1,0 +1,40 @@
+"""What a result was made from: the resolved configuration, its hash, versions, commit."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import platform
+import subprocess
+from pathlib import Path
+
+import yaml
+
+from vabench.config import config_hash
+from vabench.io import atomic_path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def git_commit() -> str:
+    """The workflow's commit, with ' + uncommitted changes' when the tree is dirty; 'unknown' outside git."""
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=10)
+        if commit.returncode != 0:
+            return "unknown"
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True, text=True, timeout=10)
+        return commit.stdout.strip() + (" + uncommitted changes" if dirty.stdout.strip() else "")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def write_resolved_config(cfg: dict, out) -> None:
+    """The validated config with every default filled in, headed by its hash and provenance."""
+    header = {
+        "config_sha256": config_hash(cfg),
+        "workflow_commit": git_commit(),
+        "host": platform.node(),
+        "written_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+    }
+    text = "".join(f"# {k}: {v}\n" for k, v in header.items()) + yaml.safe_dump(cfg, sort_keys=False)
+    with atomic_path(out) as tmp:
+        tmp.write_text(text)

@@ -1,0 +1,110 @@
+"""Power spectra of one run (Welch) and their parameterisation (FOOOF).
+
+Signals, all sampled at ``bin_ms`` from ``t_start_ms`` (skipping the thalamic kick) to t_stop:
+
+- ``exc_rate``, ``inh_rate``: population rates (spikes per cell per second, Hz);
+- ``lfp_proxy``: mean over the traced excitatory cells of the summed absolute synaptic
+  currents |g_exc (v - E_exc)| + |g_inh (v - E_inh)| (nA), the proxy of Mazzoni et al.
+  (2015) for a local field potential; NaN when no cell was traced.
+
+FOOOF (``fooof`` 1.1, which the seed notebook imports; its successor ``specparam`` exists on
+PyPI only as a 2.0 pre-release) fits an aperiodic offset and exponent plus Gaussian peaks.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+
+import numpy as np
+import pandas as pd
+from scipy.signal import welch
+
+from vabench.stats import population_rate
+
+log = logging.getLogger(__name__)
+
+SIGNALS = ("exc_rate", "inh_rate", "lfp_proxy")
+
+
+def welch_psd(x: np.ndarray, fs_hz: float, segment_ms: float) -> tuple[np.ndarray, np.ndarray]:
+    """Welch PSD with Hann windows of ``segment_ms``, half overlap, mean removed."""
+    nperseg = min(len(x), max(8, int(round(segment_ms * 1e-3 * fs_hz))))
+    return welch(x, fs=fs_hz, nperseg=nperseg, noverlap=nperseg // 2, detrend="constant")
+
+
+def fit_fooof(freqs: np.ndarray, power: np.ndarray, freq_range_hz, max_n_peaks: int = 4,
+              peak_width_limits=(2.0, 20.0)) -> dict:
+    """Aperiodic offset and exponent, peaks, error and r² of a FOOOF fit (NaN if it cannot fit)."""
+    nan = {"offset": np.nan, "exponent": np.nan, "error": np.nan, "r_squared": np.nan, "peaks": []}
+    sel = (freqs >= freq_range_hz[0]) & (freqs <= freq_range_hz[1])
+    if sel.sum() < 5 or not np.all(np.isfinite(power[sel])) or np.any(power[sel] <= 0):
+        return nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # fooof's deprecation notice
+        from fooof import FOOOF
+
+        fm = FOOOF(peak_width_limits=list(peak_width_limits), max_n_peaks=max_n_peaks, aperiodic_mode="fixed", verbose=False)
+        try:
+            fm.fit(freqs, power, list(freq_range_hz))
+        except Exception as err:  # fooof raises its own FitError and numpy errors
+            log.warning("FOOOF fit failed: %s", err)
+            return nan
+    if not fm.has_model:
+        return nan
+    offset, exponent = fm.aperiodic_params_
+    peaks = [{"freq_hz": float(c), "power": float(p), "bandwidth_hz": float(w)} for c, p, w in np.atleast_2d(fm.peak_params_) if np.isfinite(c)]
+    return {"offset": float(offset), "exponent": float(exponent), "error": float(fm.error_),
+            "r_squared": float(fm.r_squared_), "peaks": peaks}
+
+
+def run_signals(spikes: pd.DataFrame, traces: dict, n_cells: dict, t_stop_ms: float, cell: dict,
+                bin_ms: float, t_start_ms: float) -> dict:
+    """The three signals of one run, sampled every ``bin_ms`` in [t_start_ms, t_stop_ms)."""
+    out = {}
+    for pop in ("exc", "inh"):
+        centres, rate = population_rate(spikes, pop, n_cells[pop], t_stop_ms, bin_ms)
+        out[f"{pop}_rate"] = rate[centres >= t_start_ms]
+    n_bins = len(out["exc_rate"])
+    v, ge, gi = (np.asarray(traces.get(f"exc_{k}", np.empty((0, 0))), float) for k in ("v_mV", "gsyn_exc_uS", "gsyn_inh_uS"))
+    if v.size == 0:
+        out["lfp_proxy"] = np.full(n_bins, np.nan)
+        return out
+    # uS * mV = nA
+    current = np.abs(ge * (v - cell["e_rev_E"])) + np.abs(gi * (v - cell["e_rev_I"]))
+    lfp = current.mean(axis=0)
+    t = np.asarray(traces["t_ms"])
+    edges = np.arange(0.0, t_stop_ms + bin_ms / 2, bin_ms)
+    idx = np.digitize(t, edges) - 1
+    ok = (idx >= 0) & (idx < len(edges) - 1)
+    sums = np.bincount(idx[ok], weights=lfp[ok], minlength=len(edges) - 1)
+    counts = np.bincount(idx[ok], minlength=len(edges) - 1)
+    binned = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+    centres = (edges[:-1] + edges[1:]) / 2
+    out["lfp_proxy"] = binned[centres >= t_start_ms]
+    return out
+
+
+def run_spectra(signals: dict, spectra_cfg: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Welch PSD and FOOOF fit per signal: (psd table, fit table; peaks as one row each)."""
+    fs = 1000.0 / spectra_cfg["bin_ms"]
+    psd_rows, fit_rows = [], []
+    for name in SIGNALS:
+        x = signals[name]
+        if len(x) < 8 or not np.all(np.isfinite(x)) or np.allclose(x, x[0] if len(x) else 0):
+            fit_rows.append({"signal": name, "offset": np.nan, "exponent": np.nan, "error": np.nan, "r_squared": np.nan,
+                             "n_peaks": 0, "peak_freq_hz": np.nan, "peak_power": np.nan, "peak_bandwidth_hz": np.nan,
+                             "note": "no signal" if not len(x) or not np.all(np.isfinite(x)) else "constant signal"})
+            continue
+        freqs, power = welch_psd(x, fs, spectra_cfg["segment_ms"])
+        psd_rows.append(pd.DataFrame({"signal": name, "frequency_hz": freqs, "power": power}))
+        fit = fit_fooof(freqs, power, spectra_cfg["freq_range_hz"], spectra_cfg["max_n_peaks"])
+        strongest = max(fit["peaks"], key=lambda p: p["power"]) if fit["peaks"] else None
+        fit_rows.append({"signal": name, "offset": fit["offset"], "exponent": fit["exponent"], "error": fit["error"],
+                         "r_squared": fit["r_squared"], "n_peaks": len(fit["peaks"]),
+                         "peak_freq_hz": strongest["freq_hz"] if strongest else np.nan,
+                         "peak_power": strongest["power"] if strongest else np.nan,
+                         "peak_bandwidth_hz": strongest["bandwidth_hz"] if strongest else np.nan,
+                         "note": "; ".join(f"{p['freq_hz']:.1f} Hz" for p in fit["peaks"])})
+    psd = pd.concat(psd_rows, ignore_index=True) if psd_rows else pd.DataFrame(columns=["signal", "frequency_hz", "power"])
+    return psd, pd.DataFrame(fit_rows)
