@@ -37,6 +37,23 @@ def versions() -> dict:
 
 
 def make_projection(sim, pre_pop, post_pop, pre_idx, post_idx, weight_uS, delay_ms, receptor, label):
-    from vabench.backends._util import pynn_projection
+    """Create the PyNN projection empty, then all its synapses in one native ``nest.Connect``.
 
-    return pynn_projection(sim, pre_pop, post_pop, pre_idx, post_idx, weight_uS, delay_ms, receptor, label)
+    PyNN's list connector takes ~4 s at N=4000, the native one_to_one call ~0.1 s (FACTS.md);
+    the projection keeps PyNN's synapse model and label, so PyNN still sees its connections.
+    """
+    import nest
+    import numpy as np
+
+    empty = sim.FromListConnector(np.empty((0, 2), dtype=int))
+    prj = sim.Projection(pre_pop, post_pop, empty, sim.StaticSynapse(weight=weight_uS, delay=delay_ms),
+                         receptor_type=receptor, label=label)
+    if len(pre_idx):
+        pre_ids = np.asarray(pre_pop.node_collection.tolist())[np.asarray(pre_idx)]
+        post_ids = np.asarray(post_pop.node_collection.tolist())[np.asarray(post_idx)]
+        # NEST wants conductances in nS, negative on inhibitory synapses (as PyNN sends them)
+        weight_nS = weight_uS * 1000.0 * (-1.0 if receptor == "inhibitory" else 1.0)
+        nest.Connect(pre_ids, post_ids, "one_to_one",
+                     {"synapse_model": prj.nest_synapse_model, "synapse_label": prj.nest_synapse_label,
+                      "weight": np.full(len(pre_ids), weight_nS), "delay": np.full(len(pre_ids), delay_ms)})
+    return prj
