@@ -16,6 +16,7 @@ include: "workflow/rules/network.smk"
 include: "workflow/rules/simulate.smk"
 include: "workflow/rules/extract.smk"
 include: "workflow/rules/analyse.smk"
+include: "workflow/rules/sweep.smk"
 include: "workflow/rules/figures.smk"
 
 

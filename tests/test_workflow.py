@@ -114,4 +114,4 @@ def test_report_contains_every_figure_and_table(tiny_study):
     for name in ("fig24_backends_gexc~8.0_ginh~80.0.png", "fig24_backends_gexc~2.0_ginh~80.0.png", "state_histograms.png",
                  "spectra.png", "summary.tsv", "agreement.tsv", "spectra.tsv", "config.yaml"):
         assert name in html, name
-    assert "data:image/png;base64," in html  # figures embedded: the page is self-contained
+    assert html.count("base64,iVBORw0KGgo") >= 4  # PNGs embedded as data URIs: the page is self-contained

@@ -8,10 +8,11 @@ from vabench.config import (
     ConfigError,
     network_name,
     network_params,
-    parse_weights_label,
     validate_config,
     weights_label,
+    with_seed,
 )
+from vabench.sweep import axis_values
 
 try:
     _validated = validate_config(config)
@@ -27,11 +28,29 @@ WEIGHTS = [weights_label(w["g_exc_nS"], w["g_inh_nS"]) for w in config["weights"
 RUN_DIR = "results/runs/{network}/{backend}/{weights}"
 SIM_PARAMS = {k: config[k] for k in ("cell", "stimulus", "simulation", "record")}
 
+SWEEP = config["sweep"]
+SWEEP_BACKENDS = list(SWEEP["backends"])
+G_EXC = axis_values(SWEEP["g_exc_nS"])
+G_INH = axis_values(SWEEP["g_inh_nS"])
+SWEEP_NETWORKS = [network_name(with_seed(config, seed)) for seed in SWEEP["seeds"]]
+SWEEP_SIM_PARAMS = dict(
+    SIM_PARAMS,
+    simulation=dict(config["simulation"], t_stop_ms=SWEEP["t_stop_ms"]),
+    record={"n_traced": 0},
+)
+SWEEP_DIR = "results/sweep/runs/{network}/{backend}"
+# every network the study needs: the main one and one per sweep seed
+NETWORK_PARAMS = {NETWORK: network_params(config)}
+NETWORK_PARAMS.update(
+    {network_name(with_seed(config, s)): network_params(with_seed(config, s)) for s in SWEEP["seeds"]}
+)
+
 
 wildcard_constraints:
     network=r"N\d+_seed\d+_[0-9a-f]{8}",
     backend="|".join(["nest", "neuron", "brian2"]),
     weights=r"gexc~\d+(\.\d+)?(e[-+]?\d+)?_ginh~\d+(\.\d+)?(e[-+]?\d+)?",
+    gexc=r"\d+(\.\d+)?(e[-+]?\d+)?",
 
 
 def run_files(name, weights=None, backends=None):
@@ -53,6 +72,21 @@ def figure_runs(weights):
     }
 
 
+def sweep_row_outputs(name):
+    """Files of every point of one grid row (one g_exc, every g_inh): one folder per point."""
+    return [f"{SWEEP_DIR}/gexc~{{gexc}}_ginh~{g_inh!r}/{name}" for g_inh in G_INH]
+
+
+def sweep_rows(wildcards):
+    """Point tables of every row and network seed of one backend's map."""
+    return expand(
+        "results/sweep/rows/{network}/{backend}/gexc~{gexc}.tsv",
+        network=SWEEP_NETWORKS,
+        backend=wildcards.backend,
+        gexc=[repr(g) for g in G_EXC],
+    )
+
+
 def final_outputs():
     return [
         "results/stats/summary.tsv",
@@ -62,4 +96,10 @@ def final_outputs():
         "results/figures/fig24_backends.png",
         "results/figures/spectra.png",
         "results/figures/state_histograms.png",
-    ] + expand("results/figures/fig24_backends_{weights}.png", weights=WEIGHTS)
+    ] + expand("results/figures/fig24_backends_{weights}.png", weights=WEIGHTS) + sweep_outputs()
+
+
+def sweep_outputs():
+    return expand("results/sweep/{backend}/points.tsv", backend=SWEEP_BACKENDS) + expand(
+        "results/figures/sustained_activity_{backend}.png", backend=SWEEP_BACKENDS
+    )

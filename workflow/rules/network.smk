@@ -2,7 +2,7 @@ rule build_network:
     output:
         network="results/networks/{network}/network.npz",
     params:
-        network=network_params(config),
+        network=lambda wc: NETWORK_PARAMS[wc.network],
     log:
         "logs/build_network/{network}.log",
     benchmark:

@@ -95,6 +95,16 @@ def _cross_field_checks(cfg: dict) -> None:
         raise ConfigError(
             f"'spectra.t_start_ms' ({spec['t_start_ms']}) leaves fewer than 8 bins before 'simulation.t_stop_ms' ({sim['t_stop_ms']})"
         )
+    sweep = cfg["sweep"]
+    if cfg["analysis"]["sustained_window_ms"] > sweep["t_stop_ms"]:
+        raise ConfigError(
+            f"'analysis.sustained_window_ms' ({cfg['analysis']['sustained_window_ms']}) is longer than "
+            f"'sweep.t_stop_ms' ({sweep['t_stop_ms']})"
+        )
+    for axis in ("g_exc_nS", "g_inh_nS"):
+        spec = sweep[axis]
+        if isinstance(spec, dict) and spec["stop"] < spec["start"]:
+            raise ConfigError(f"'sweep.{axis}': stop ({spec['stop']}) is below start ({spec['start']})")
     n_exc = round(cfg["network"]["n_cells"] * cfg["network"]["exc_fraction"])
     if n_exc < 1 or n_exc >= cfg["network"]["n_cells"]:
         raise ConfigError("'network.exc_fraction' leaves one population empty for this 'network.n_cells'")
@@ -202,6 +212,13 @@ def network_params(cfg: dict) -> dict:
 
 def config_hash(obj) -> str:
     return hashlib.sha256(json.dumps(obj, sort_keys=True).encode()).hexdigest()
+
+
+def with_seed(cfg: dict, seed: int) -> dict:
+    """The same configuration with another network seed."""
+    out = copy.deepcopy(cfg)
+    out["network"]["seed"] = int(seed)
+    return out
 
 
 def network_name(cfg: dict) -> str:

@@ -30,7 +30,7 @@ def read_block(path):
 def spikes_table(blocks: dict) -> pd.DataFrame:
     frames = []
     for pop in POPULATIONS:
-        sts = blocks[pop].segments[0].spiketrains
+        sts = blocks[pop].segments[-1].spiketrains  # after a reset the newest run is the last segment
         times = [st.rescale("ms").magnitude.astype(np.float64) for st in sts]
         cells = [np.full(len(t), st.annotations.get("source_index", i), dtype=np.int32) for i, (st, t) in enumerate(zip(sts, times))]
         frames.append(pd.DataFrame({

@@ -59,7 +59,7 @@ def population_rate(spikes: pd.DataFrame, population: str, n_cells: int, t_stop_
 def closing_rate(spikes: pd.DataFrame, n_cells_total: int, t_stop_ms: float, window_ms: float) -> float:
     """Mean rate (Hz) over all cells in the closing window [t_stop - window, t_stop]."""
     n = np.count_nonzero(spikes["time_ms"].to_numpy() >= t_stop_ms - window_ms)
-    return n / (n_cells_total * window_ms * 1e-3)
+    return n / (n_cells_total * window_ms * 1e-3) if n_cells_total else 0.0
 
 
 def is_sustained(spikes: pd.DataFrame, n_cells_total: int, t_stop_ms: float, window_ms: float, min_rate_hz: float) -> bool:
@@ -89,3 +89,25 @@ def run_summary(spikes: pd.DataFrame, cells: pd.DataFrame, t_stop_ms: float, ana
             "sustained": sustained,
         })
     return pd.DataFrame(rows)
+
+
+def synchrony_chi2(spikes: pd.DataFrame, n_cells: dict, t_start_ms: float, t_stop_ms: float, bin_ms: float = 5.0) -> float:
+    """Golomb's synchrony measure on spike counts: Var(population mean count) / mean_i Var(count_i).
+
+    About 1/N for independent cells, 1 for fully synchronous ones; NaN without spikes.
+    Computed by hand: elephant has no spike-count chi²; it is two variances of a binned matrix.
+    """
+    edges = np.arange(t_start_ms, t_stop_ms + bin_ms / 2, bin_ms)
+    if len(edges) < 3:
+        return float("nan")
+    offset = {"exc": 0, "inh": n_cells["exc"]}
+    n_total = n_cells["exc"] + n_cells["inh"]
+    sel = (spikes["time_ms"] >= t_start_ms) & (spikes["time_ms"] < edges[-1])
+    sp = spikes[sel]
+    if sp.empty:
+        return float("nan")
+    cell = sp["cell"].to_numpy() + sp["population"].map(offset).astype(int).to_numpy()
+    counts = np.zeros((n_total, len(edges) - 1))
+    np.add.at(counts, (cell, np.digitize(sp["time_ms"].to_numpy(), edges) - 1), 1)
+    mean_var = counts.var(axis=1).mean()
+    return float(counts.mean(axis=0).var() / mean_var) if mean_var > 0 else float("nan")

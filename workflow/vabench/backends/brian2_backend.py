@@ -54,3 +54,16 @@ def make_projection(sim, pre_pop, post_pop, pre_idx, post_idx, weight_uS, delay_
         syn.delay[:] = round(delay_ms / dt_ms) * dt_ms * brian2.ms
     prj._n_connections = len(pre_idx)
     return prj
+
+
+# Rebuilding Brian2 in one process renames objects (new code each time); reset + new weights
+# is exact, but reset reverts weights set before it, so set them after.
+REBUILD_PER_POINT = False
+
+
+def set_weight(prj, weight_uS: float) -> None:
+    import brian2
+
+    syn = prj._brian2_synapses[0][0]
+    if len(syn):
+        syn.weight[:] = weight_uS * brian2.uS

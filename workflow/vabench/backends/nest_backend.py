@@ -57,3 +57,8 @@ def make_projection(sim, pre_pop, post_pop, pre_idx, post_idx, weight_uS, delay_
                      {"synapse_model": prj.nest_synapse_model, "synapse_label": prj.nest_synapse_label,
                       "weight": np.full(len(pre_ids), weight_nS), "delay": np.full(len(pre_ids), delay_ms)})
     return prj
+
+
+# A sweep rebuilds the network for every point in the same process (bit-identical to a fresh
+# process); NEST's reset changes the dynamics (FACTS.md).
+REBUILD_PER_POINT = True

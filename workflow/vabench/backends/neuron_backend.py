@@ -32,3 +32,11 @@ def make_projection(sim, pre_pop, post_pop, pre_idx, post_idx, weight_uS, delay_
     from vabench.backends._util import pynn_projection
 
     return pynn_projection(sim, pre_pop, post_pop, pre_idx, post_idx, weight_uS, delay_ms, receptor, label)
+
+
+# Rebuilding NEURON in one process keeps old cells simulated; reset + new weights is exact.
+REBUILD_PER_POINT = False
+
+
+def set_weight(prj, weight_uS: float) -> None:
+    prj.set(weight=weight_uS)

@@ -1,0 +1,73 @@
+rule sweep_row:
+    input:
+        network="results/networks/{network}/network.npz",
+    output:
+        spikes=sweep_row_outputs("spikes.parquet"),
+        runs=sweep_row_outputs("run.json"),
+    params:
+        sim=SWEEP_SIM_PARAMS,
+        g_inh=G_INH,
+    threads: config["simulation"]["threads"]
+    log:
+        "logs/sweep_row/{network}/{backend}/gexc~{gexc}.log",
+    benchmark:
+        "benchmarks/sweep_row/{network}/{backend}/gexc~{gexc}.tsv"
+    conda:
+        "../../envs/simulate-{backend}.yaml"
+    script:
+        "../scripts/sweep_row.py"
+
+
+rule sweep_row_points:
+    input:
+        spikes=sweep_row_outputs("spikes.parquet"),
+        runs=sweep_row_outputs("run.json"),
+    output:
+        points="results/sweep/rows/{network}/{backend}/gexc~{gexc}.tsv",
+    params:
+        analysis=config["analysis"],
+    log:
+        "logs/sweep_row_points/{network}/{backend}/gexc~{gexc}.log",
+    conda:
+        "../../envs/analysis.yaml"
+    script:
+        "../scripts/sweep_row_points.py"
+
+
+rule sweep_points:
+    input:
+        rows=sweep_rows,
+    output:
+        points=report(
+            "results/sweep/{backend}/points.tsv",
+            caption="../report/sweep_points.rst",
+            category="Sustained-activity map",
+            labels={"table": "map points", "backend": "{backend}"},
+        ),
+    log:
+        "logs/sweep_points/{backend}.log",
+    conda:
+        "../../envs/analysis.yaml"
+    script:
+        "../scripts/sweep_points.py"
+
+
+rule sustained_activity_map:
+    input:
+        points="results/sweep/{backend}/points.tsv",
+    output:
+        png=report(
+            "results/figures/sustained_activity_{backend}.png",
+            caption="../report/sustained_activity.rst",
+            category="Sustained-activity map",
+            labels={"figure": "sustained-activity map", "backend": "{backend}"},
+        ),
+        svg="results/figures/sustained_activity_{backend}.svg",
+    params:
+        benchmark_point=SWEEP["benchmark_point"],
+    log:
+        "logs/figures/sustained_activity_{backend}.log",
+    conda:
+        "../../envs/figures.yaml"
+    script:
+        "../scripts/sustained_activity_map.py"
