@@ -34,9 +34,9 @@ def _run_row(cfg, net, backend, g_exc, g_inh, out_dirs) -> float:
     return time.perf_counter() - t0
 
 
-def sweep_overhead(n_cells: int, t_stop_ms: float, n_points: int, backend: str) -> list[dict]:
+def sweep_overhead(n_cells: int, t_stop_ms: float, n_single: int, n_row: int, backend: str) -> list[dict]:
     cfg = validate_config({"network": {"n_cells": n_cells}, "simulation": {"t_stop_ms": t_stop_ms}, "record": {"n_traced": 0}})
-    g_exc, g_inh = 4.0, [51.0 + i for i in range(n_points)]
+    g_exc = 4.0
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -44,16 +44,17 @@ def sweep_overhead(n_cells: int, t_stop_ms: float, n_points: int, backend: str) 
         save_network(net, build_network(network_params(cfg)))
         # one process per point (the cost of a job per point)
         walls, runs = [], []
-        for i, gi in enumerate(g_inh):
+        for i, gi in enumerate([51.0 + i for i in range(n_single)]):
             d = tmp / f"single{i}"
             walls.append(_run_row(cfg, net, backend, g_exc, [gi], [d]))
             runs.append(json.loads((d / "run.json").read_text())["timings_s"]["run_s"])
-        rows.append(_row("one process per point", n_points, sum(walls), sum(runs)))
+        rows.append(_row("one process per point", n_single, sum(walls), sum(runs)))
         # one process per row
-        dirs = [tmp / f"row{i}" for i in range(n_points)]
+        g_inh = [51.0 + i for i in range(n_row)]
+        dirs = [tmp / f"row{i}" for i in range(n_row)]
         wall = _run_row(cfg, net, backend, g_exc, g_inh, dirs)
         runs = [json.loads((d / "run.json").read_text())["timings_s"]["run_s"] for d in dirs]
-        rows.append(_row("one process per row", n_points, wall, sum(runs)))
+        rows.append(_row("one process per row", n_row, wall, sum(runs)))
     return rows
 
 
@@ -69,11 +70,12 @@ def main(argv=None) -> int:
     p = sub.add_parser("sweep-overhead")
     p.add_argument("--n-cells", type=int, default=4000)
     p.add_argument("--t-stop-ms", type=float, default=1000.0)
-    p.add_argument("--points", type=int, default=4)
+    p.add_argument("--points-single", type=int, default=3, help="points run one process each")
+    p.add_argument("--points-row", type=int, default=11, help="points run in one process (a map row)")
     p.add_argument("--backend", default="nest")
     args = parser.parse_args(argv)
-    rows = sweep_overhead(args.n_cells, args.t_stop_ms, args.points, args.backend)
-    print(f"sweep fixed cost per point: {args.backend}, N={args.n_cells}, {args.t_stop_ms:g} ms, {args.points} points")
+    rows = sweep_overhead(args.n_cells, args.t_stop_ms, args.points_single, args.points_row, args.backend)
+    print(f"sweep fixed cost per point: {args.backend}, N={args.n_cells}, {args.t_stop_ms:g} ms")
     print(f"{'mode':<24}{'points':>7}{'wall s':>9}{'run s/pt':>10}{'fixed s/pt':>12}{'fixed/run':>11}")
     for r in rows:
         print(f"{r['mode']:<24}{r['points']:>7}{r['wall_s']:>9.1f}{r['run_s_per_point']:>10.2f}{r['fixed_s_per_point']:>12.2f}{r['fixed_over_run']:>10.0%}")

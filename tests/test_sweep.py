@@ -1,0 +1,110 @@
+"""The sustained-activity map on the tiny config, and which jobs a change reruns (dry runs)."""
+
+import pandas as pd
+import pytest
+import yaml
+from matplotlib.image import imread
+
+from vabench.sweep import axis_values
+
+from conftest import TINY, copy_workflow, run_snakemake
+
+
+def dry_run(workdir, config: dict):
+    """{rule: count} of the jobs a dry run would execute with ``config`` layered over tiny.yaml."""
+    (workdir / "extra.yaml").write_text(yaml.safe_dump(config))
+    proc = run_snakemake(workdir, "-n", "--quiet", "rules", "--configfile", "tiny.yaml", "extra.yaml")
+    jobs = {}
+    for line in proc.stdout.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[1].isdigit() and parts[0] not in ("job", "total"):
+            jobs[parts[0]] = int(parts[1])
+    return jobs
+
+
+def dry_run_jobs_verbose(workdir, config: dict):
+    """(rule, wildcards line) of every job a dry run would execute."""
+    (workdir / "extra.yaml").write_text(yaml.safe_dump(config))
+    proc = run_snakemake(workdir, "-n", "--configfile", "tiny.yaml", "extra.yaml")
+    jobs, rule = [], None
+    for line in proc.stdout.splitlines():
+        line = line.strip()
+        if line.startswith("rule ") or line.startswith("localrule "):
+            rule = line.split()[1].rstrip(":")
+        elif line.startswith("wildcards:") and rule:
+            jobs.append((rule, line[len("wildcards:"):].strip()))
+    return jobs
+
+
+@pytest.fixture(scope="module")
+def sweep_study(tmp_path_factory):
+    """The tiny map only (2 x 2 points, NEST), run for real."""
+    workdir = copy_workflow(tmp_path_factory.mktemp("sweep"))
+    (workdir / "tiny.yaml").write_text(TINY.read_text())
+    run_snakemake(workdir, "results/sweep/nest/points.tsv", "results/figures/sustained_activity_nest.png", "--configfile", "tiny.yaml")
+    return workdir
+
+
+def test_axis_values():
+    assert axis_values({"start": 0.0, "stop": 85.0, "num": 11})[6] == 51.0
+    assert axis_values([8, 2.0, 2]) == [2.0, 8.0]
+    assert len(axis_values({"start": 0, "stop": 8, "num": 11})) == 11
+
+
+def test_default_map_covers_the_benchmark_point():
+    cfg = yaml.safe_load((TINY.parents[2] / "config" / "config.yaml").read_text())["sweep"]
+    g_exc, g_inh = axis_values(cfg["g_exc_nS"]), axis_values(cfg["g_inh_nS"])
+    assert len(g_exc) >= 11 and len(g_inh) >= 11
+    assert min(g_exc) == 0 and max(g_exc) >= 8 and min(g_inh) == 0 and max(g_inh) >= 80
+    assert 4.0 in g_exc and 51.0 in g_inh and cfg["backends"] == ["nest"]
+
+
+@pytest.mark.slow
+def test_points_table_and_map(sweep_study):
+    points = pd.read_csv(sweep_study / "results/sweep/nest/points.tsv", sep="\t")
+    assert len(points) == 4
+    for col in ("g_exc_nS", "g_inh_nS", "seed", "rate_exc_hz", "rate_inh_hz", "cv_exc", "synchrony_chi2", "sustained"):
+        assert col in points.columns
+    verdict = {(r.g_exc_nS, r.g_inh_nS): bool(r.sustained) for r in points.itertuples()}
+    assert verdict[(8.0, 80.0)] and verdict[(8.0, 40.0)]  # strong excitation keeps the tiny network going
+    assert not verdict[(2.0, 80.0)] and not verdict[(2.0, 40.0)]  # weak excitation: it dies after the kick
+    alive = points[points.sustained.astype(bool)]
+    assert alive["rate_exc_hz"].between(5, 100).all() and alive["synchrony_chi2"].between(0, 1).all()
+    assert (sweep_study / "results/sweep/runs").glob("*/nest/gexc~8.0_ginh~80.0/spikes.parquet")
+    assert imread(sweep_study / "results/figures/sustained_activity_nest.png").shape[0] > 300
+    assert (sweep_study / "results/figures/sustained_activity_nest.svg").stat().st_size > 1000
+
+
+@pytest.mark.slow
+def test_adding_points_or_seeds_runs_only_new_simulations(sweep_study):
+    targets = {"sweep": {"backends": ["nest"], "g_exc_nS": [2.0, 8.0], "g_inh_nS": [40.0, 80.0], "seeds": [2],
+                         "t_stop_ms": 300.0, "benchmark_point": [8.0, 80.0]}}
+    # nothing changed: no simulation
+    jobs = dry_run_jobs_verbose(sweep_study, targets)
+    assert not [j for j in jobs if j[0] in ("sweep_row", "build_network")], jobs
+    # one more g_exc value: exactly one new row of simulations
+    more = {"sweep": dict(targets["sweep"], g_exc_nS=[2.0, 5.0, 8.0])}
+    sims = [j for j in dry_run_jobs_verbose(sweep_study, more) if j[0] in ("sweep_row", "build_network")]
+    assert len(sims) == 1 and sims[0][0] == "sweep_row" and "gexc=5.0" in sims[0][1], sims
+    # one more seed: its network and its rows, nothing of the existing seed
+    seeds = {"sweep": dict(targets["sweep"], seeds=[2, 3])}
+    sims = [j for j in dry_run_jobs_verbose(sweep_study, seeds) if j[0] in ("sweep_row", "build_network")]
+    assert sorted(r for r, _ in sims) == ["build_network", "sweep_row", "sweep_row"], sims
+    assert all("seed3" in w for _, w in sims), sims
+
+
+@pytest.mark.slow
+def test_analysis_change_reruns_no_simulation(sweep_study):
+    jobs = dry_run_jobs_verbose(sweep_study, {"analysis": {"sustained_window_ms": 50.0}})
+    rules = {r for r, _ in jobs}
+    assert "sweep_row_points" in rules and "sweep_points" in rules
+    assert not rules & {"sweep_row", "build_network", "simulate"}, rules
+
+
+@pytest.mark.slow
+def test_network_change_reruns_everything_that_depends_on_it(sweep_study):
+    jobs = dry_run_jobs_verbose(sweep_study, {"network": {"p_connect": 0.12}})
+    sweep_rows = [w for r, w in jobs if r == "sweep_row"]
+    assert len(sweep_rows) == 2 and len([r for r, _ in jobs if r == "build_network"]) == 1
+    # the main study depends on it too: every backend x weight set is simulated again
+    assert len([r for r, _ in jobs if r == "simulate"]) == 6
