@@ -10,7 +10,7 @@ BIN := $(abspath $(VENV))/bin
 export PATH := $(BIN):$(PATH)
 export MPLBACKEND := Agg
 
-.PHONY: setup reproduce report test dry-run lint clean
+.PHONY: setup reproduce report sweep bench-sweep test dry-run lint clean
 
 setup: $(VENV)/.installed
 
@@ -26,6 +26,12 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 reproduce: setup
 	$(BIN)/snakemake --cores $(CORES) $(SNAKEMAKE_ARGS)
 	$(MAKE) report
+
+sweep: setup
+	$(BIN)/snakemake --cores $(CORES) $(SNAKEMAKE_ARGS) sweep
+
+bench-sweep: setup
+	$(BIN)/python -m vabench.bench sweep-overhead
 
 report: setup
 	$(BIN)/snakemake --cores $(CORES) $(SNAKEMAKE_ARGS) --report results/report.html

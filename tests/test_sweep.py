@@ -10,22 +10,10 @@ from vabench.sweep import axis_values
 from conftest import TINY, copy_workflow, run_snakemake
 
 
-def dry_run(workdir, config: dict):
-    """{rule: count} of the jobs a dry run would execute with ``config`` layered over tiny.yaml."""
-    (workdir / "extra.yaml").write_text(yaml.safe_dump(config))
-    proc = run_snakemake(workdir, "-n", "--quiet", "rules", "--configfile", "tiny.yaml", "extra.yaml")
-    jobs = {}
-    for line in proc.stdout.splitlines():
-        parts = line.split()
-        if len(parts) == 2 and parts[1].isdigit() and parts[0] not in ("job", "total"):
-            jobs[parts[0]] = int(parts[1])
-    return jobs
-
-
-def dry_run_jobs_verbose(workdir, config: dict):
+def dry_run_jobs_verbose(workdir, config: dict, *targets):
     """(rule, wildcards line) of every job a dry run would execute."""
     (workdir / "extra.yaml").write_text(yaml.safe_dump(config))
-    proc = run_snakemake(workdir, "-n", "--configfile", "tiny.yaml", "extra.yaml")
+    proc = run_snakemake(workdir, "-n", *targets, "--configfile", "tiny.yaml", "extra.yaml")
     jobs, rule = [], None
     for line in proc.stdout.splitlines():
         line = line.strip()
@@ -80,8 +68,7 @@ def test_adding_points_or_seeds_runs_only_new_simulations(sweep_study):
     targets = {"sweep": {"backends": ["nest"], "g_exc_nS": [2.0, 8.0], "g_inh_nS": [40.0, 80.0], "seeds": [2],
                          "t_stop_ms": 300.0, "benchmark_point": [8.0, 80.0]}}
     # nothing changed: no simulation
-    jobs = dry_run_jobs_verbose(sweep_study, targets)
-    assert not [j for j in jobs if j[0] in ("sweep_row", "build_network")], jobs
+    assert dry_run_jobs_verbose(sweep_study, targets, "sweep") == []
     # one more g_exc value: exactly one new row of simulations
     more = {"sweep": dict(targets["sweep"], g_exc_nS=[2.0, 5.0, 8.0])}
     sims = [j for j in dry_run_jobs_verbose(sweep_study, more) if j[0] in ("sweep_row", "build_network")]
@@ -95,7 +82,7 @@ def test_adding_points_or_seeds_runs_only_new_simulations(sweep_study):
 
 @pytest.mark.slow
 def test_analysis_change_reruns_no_simulation(sweep_study):
-    jobs = dry_run_jobs_verbose(sweep_study, {"analysis": {"sustained_window_ms": 50.0}})
+    jobs = dry_run_jobs_verbose(sweep_study, {"analysis": {"sustained_window_ms": 50.0}}, "sweep")
     rules = {r for r, _ in jobs}
     assert "sweep_row_points" in rules and "sweep_points" in rules
     assert not rules & {"sweep_row", "build_network", "simulate"}, rules

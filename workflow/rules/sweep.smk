@@ -71,3 +71,8 @@ rule sustained_activity_map:
         "../../envs/figures.yaml"
     script:
         "../scripts/sustained_activity_map.py"
+
+
+rule sweep:
+    input:
+        sweep_outputs(),

@@ -59,7 +59,8 @@ def plot_sustained_map(points: pd.DataFrame, out_png, out_svg, backend: str, ben
     ax.set_title(f"Self-sustained activity after the thalamic kick: {backend}, N={n_cells}, {t_stop:g} ms, "
                  f"{n_seeds} seed{'s' if n_seeds > 1 else ''}", fontsize=10)
     n_sus = int(sustained.sum())
-    fig.text(0.01, 0.005, f"Sustained: {n_sus} of {len(points)} simulations (mean rate over all cells >= threshold in the "
-             f"closing window). White lines: CV(ISI) of excitatory cells." + (" Numbers: fraction of seeds that sustained."
-             if n_seeds > 1 else ""), fontsize=7, wrap=True)
+    caption = (f"Sustained in {n_sus} of {len(points)} simulations (mean rate over all cells at or above the threshold "
+               f"in the closing window). White lines: CV(ISI) of excitatory cells."
+               + (" Numbers: fraction of seeds that sustained." if n_seeds > 1 else ""))
+    ax.text(0.0, -0.1, caption, transform=ax.transAxes, ha="left", va="top", fontsize=7, wrap=True)
     save_figure(fig, out_png, out_svg)
