@@ -28,6 +28,14 @@ WEIGHTS = [weights_label(w["g_exc_nS"], w["g_inh_nS"]) for w in config["weights"
 RUN_DIR = "results/runs/{network}/{backend}/{weights}"
 SIM_PARAMS = {k: config[k] for k in ("cell", "stimulus", "simulation", "record")}
 
+
+def sim_params(wildcards):
+    """What a simulate job depends on; the spinnaker section only where it is used."""
+    if wildcards.backend == "spinnaker":
+        return dict(SIM_PARAMS, spinnaker=config["spinnaker"])
+    return SIM_PARAMS
+
+
 SWEEP = config["sweep"]
 SWEEP_BACKENDS = list(SWEEP["backends"])
 G_EXC = axis_values(SWEEP["g_exc_nS"])
@@ -48,7 +56,7 @@ NETWORK_PARAMS.update(
 
 wildcard_constraints:
     network=r"N\d+_seed\d+_[0-9a-f]{8}",
-    backend="|".join(["nest", "neuron", "brian2"]),
+    backend="nest|neuron|brian2|spinnaker",
     weights=r"gexc~\d+(\.\d+)?(e[-+]?\d+)?_ginh~\d+(\.\d+)?(e[-+]?\d+)?",
     gexc=r"\d+(\.\d+)?(e[-+]?\d+)?",
 
@@ -69,6 +77,7 @@ def figure_runs(weights):
         "spikes": run_files("spikes.parquet", weights),
         "traces": run_files("traces.npz", weights),
         "cells": run_files("cells.tsv", weights),
+        "runs": run_files("run.json", weights),
     }
 
 

@@ -6,7 +6,8 @@ rule simulate:
         inh=f"{RUN_DIR}/inh.neo.pkl",
         run=f"{RUN_DIR}/run.json",
     params:
-        sim=SIM_PARAMS,
+        sim=sim_params,
+        work_dir=lambda wc: f"logs/simulate/{wc.network}/{wc.backend}/{wc.weights}.work",
     threads: config["simulation"]["threads"]
     log:
         "logs/simulate/{network}/{backend}/{weights}.log",

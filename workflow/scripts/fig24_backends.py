@@ -3,14 +3,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(snakemake.scriptdir).parent))
 from vabench.figures.backends import plot_backends
+from vabench.analysis import run_note
 from vabench.logs import script_logging
 
 with script_logging(snakemake.log[0]):
     weights = snakemake.params.get("weights", None) or snakemake.wildcards.weights
     inp = snakemake.input
     runs = [
-        {"backend": b, "spikes": s, "traces": t, "cells": c}
-        for b, s, t, c in zip(snakemake.params.backends, inp.spikes, inp.traces, inp.cells)
+        {"backend": b, "spikes": s, "traces": t, "cells": c, "note": run_note(r)}
+        for b, s, t, c, r in zip(snakemake.params.backends, inp.spikes, inp.traces, inp.cells, inp.runs)
     ]
     plot_backends(runs, snakemake.output.png, snakemake.output.svg,
                   title=f"Vogels-Abbott COBA network ({snakemake.params.network}, {weights} nS)",

@@ -11,4 +11,4 @@ with script_logging(snakemake.log[0]):
     params = dict(snakemake.params.sim)
     params["simulation"] = dict(params["simulation"], threads=snakemake.threads)
     simulate(snakemake.input.network, snakemake.wildcards.backend, g_exc, g_inh, params,
-             Path(snakemake.output.run).parent)
+             Path(snakemake.output.run).parent, work_dir=snakemake.params.work_dir)

@@ -15,12 +15,19 @@ from vabench.stats import cell_table, run_summary
 
 log = logging.getLogger(__name__)
 
+VIRTUAL_NOTE = "virtual run: no spikes"
+
 
 def read_run_info(path) -> dict:
     try:
         return json.loads(Path(path).read_text())
     except (OSError, ValueError) as err:
         raise DamagedFileError(f"cannot read run record '{path}' ({type(err).__name__}); delete it and rerun the workflow to rebuild it") from None
+
+
+def run_note(run_json) -> str | None:
+    """What a figure panel should say instead of data (a virtual SpiNNaker run), or None."""
+    return VIRTUAL_NOTE if read_run_info(run_json).get("virtual_run") else None
 
 
 def run_statistics(spikes_path, run_json, analysis: dict, cells_out, summary_out) -> pd.DataFrame:
@@ -42,6 +49,7 @@ def run_statistics(spikes_path, run_json, analysis: dict, cells_out, summary_out
     for key, value in info["timings_s"].items():
         summary[key] = value
     summary["peak_memory_mb"] = info["peak_memory_mb"]
+    summary["note"] = VIRTUAL_NOTE if info.get("virtual_run") else ""
     write_tsv(cells_out, cells)
     write_tsv(summary_out, summary)
     for row in summary.itertuples():
@@ -58,7 +66,8 @@ def backend_agreement(cell_paths, summary_paths, thresholds: dict, out) -> pd.Da
     for cp, sp in zip(cell_paths, summary_paths):
         s = pd.read_csv(sp, sep="\t")
         key = (s["backend"].iloc[0], float(s["g_exc_nS"].iloc[0]), float(s["g_inh_nS"].iloc[0]))
-        runs[key] = (pd.read_csv(cp, sep="\t"), bool(s["sustained"].iloc[0]))
+        note = s["note"].fillna("").iloc[0] if "note" in s else ""
+        runs[key] = (pd.read_csv(cp, sep="\t"), bool(s["sustained"].iloc[0]), note)
     table = agreement_table(runs, thresholds)
     write_tsv(out, table)
     for row in table.itertuples():

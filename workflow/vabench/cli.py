@@ -60,8 +60,10 @@ def main(argv=None) -> int:
             from vabench.simulate import simulate
 
             cfg = _config(args)
-            if args.backend not in ("nest", "neuron", "brian2"):
-                raise ConfigError(f"'--backend': {args.backend!r} is not allowed; allowed values: nest, neuron, brian2")
+            from vabench.backends import BACKENDS
+
+            if args.backend not in BACKENDS:
+                raise ConfigError(f"'--backend': {args.backend!r} is not allowed; allowed values: {', '.join(BACKENDS)}")
             simulate(args.network, args.backend, args.g_exc, args.g_inh, cfg, args.out_dir)
         elif args.command == "extract":
             from vabench.extract import extract

@@ -51,17 +51,21 @@ def compare_pair(cells_a: pd.DataFrame, cells_b: pd.DataFrame, sustained_a: bool
 
 
 def agreement_table(runs: dict, thresholds: dict) -> pd.DataFrame:
-    """``runs`` maps (backend, g_exc_nS, g_inh_nS) to (cell table, sustained flag)."""
+    """``runs`` maps (backend, g_exc_nS, g_inh_nS) to (cell table, sustained flag[, note]); a
+    non-empty note (e.g. a virtual SpiNNaker run) makes the verdict ``not compared``."""
     rows = []
     weight_sets = sorted({(k[1], k[2]) for k in runs})
     for g_exc, g_inh in weight_sets:
         backends = [k[0] for k in runs if (k[1], k[2]) == (g_exc, g_inh)]
         for a, b in itertools.combinations(backends, 2):
-            cells_a, sus_a = runs[(a, g_exc, g_inh)]
-            cells_b, sus_b = runs[(b, g_exc, g_inh)]
+            cells_a, sus_a, *note_a = runs[(a, g_exc, g_inh)]
+            cells_b, sus_b, *note_b = runs[(b, g_exc, g_inh)]
+            notes = [n for n in (note_a + note_b) if n]
             for pop in ("exc", "inh"):
                 row = {"g_exc_nS": g_exc, "g_inh_nS": g_inh, "backend_a": a, "backend_b": b, "population": pop}
                 row.update(compare_pair(cells_a[cells_a["population"] == pop], cells_b[cells_b["population"] == pop], sus_a, sus_b, thresholds))
+                if notes:  # nothing to compare: say why instead of a verdict
+                    row["verdict"], row["reason"] = "not compared", "; ".join(dict.fromkeys(notes))
                 rows.append(row)
     columns = ["g_exc_nS", "g_inh_nS", "backend_a", "backend_b", "population", "rate_a_hz", "rate_b_hz", "rate_rel_diff",
                "ks_rate", "ks_rate_p", "ks_cv", "ks_cv_p", "sustained_a", "sustained_b", "verdict", "reason"]

@@ -17,7 +17,7 @@ import jsonschema
 import yaml
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "config.schema.yaml"
-BACKENDS = ("nest", "neuron", "brian2")
+BACKENDS = ("nest", "neuron", "brian2", "spinnaker")
 
 
 class ConfigError(ValueError):
@@ -105,6 +105,8 @@ def _cross_field_checks(cfg: dict) -> None:
         spec = sweep[axis]
         if isinstance(spec, dict) and spec["stop"] < spec["start"]:
             raise ConfigError(f"'sweep.{axis}': stop ({spec['stop']}) is below start ({spec['start']})")
+    if "spinnaker" in cfg["backends"] or "spinnaker" in sweep["backends"]:
+        _spinnaker_checks(cfg)
     n_exc = round(cfg["network"]["n_cells"] * cfg["network"]["exc_fraction"])
     if n_exc < 1 or n_exc >= cfg["network"]["n_cells"]:
         raise ConfigError("'network.exc_fraction' leaves one population empty for this 'network.n_cells'")
@@ -114,6 +116,26 @@ def _cross_field_checks(cfg: dict) -> None:
         if label in seen:
             raise ConfigError(f"'weights.{i}': duplicate weight set {label}")
         seen.add(label)
+
+
+def _spinnaker_checks(cfg: dict) -> None:
+    from vabench.backends.spinnaker_backend import MAX_DELAY_STEPS, SUPPORTED_DT_MS
+
+    sim, spin = cfg["simulation"], cfg["spinnaker"]
+    dt, delay = sim["dt_ms"], sim["delay_ms"]
+    if not any(math.isclose(dt, ok) for ok in SUPPORTED_DT_MS):
+        raise ConfigError(f"'simulation.dt_ms': {dt} ms is not a SpiNNaker time step; allowed values with backend spinnaker: "
+                          f"{', '.join(map(str, SUPPORTED_DT_MS))}")
+    steps = delay / dt
+    if not 1 <= round(steps) <= MAX_DELAY_STEPS:
+        raise ConfigError(f"'simulation.delay_ms': {delay} ms is {steps:g} time steps; SpiNNaker allows 1-{MAX_DELAY_STEPS}")
+    if spin["mode"] == "spalloc":
+        if not spin["spalloc_server"]:
+            raise ConfigError("'spinnaker.spalloc_server' is required when 'spinnaker.mode' is spalloc")
+        if "@" in spin["spalloc_server"].split("//", 1)[-1].split("/", 1)[0]:
+            raise ConfigError("'spinnaker.spalloc_server' must not carry credentials; set SPALLOC_USER and SPALLOC_PASSWORD instead")
+    if spin["mode"] == "board" and not spin["board_address"]:
+        raise ConfigError("'spinnaker.board_address' is required when 'spinnaker.mode' is board")
 
 
 def validate_config(cfg: dict | None) -> dict:

@@ -45,7 +45,9 @@ def build_model(sim, backend, net: dict, cell: dict, g_exc_nS: float, g_inh_nS: 
     }
     pops["exc"].initialize(v=net["v_init_mV"][: net["n_exc"]])
     pops["inh"].initialize(v=net["v_init_mV"][net["n_exc"]:])
-    trains = [sim.Sequence(t) for t in thalamic_spike_trains(net)]
+    # sPyNNaker has no Sequence type and takes one list of times per source
+    as_train = getattr(sim, "Sequence", lambda t: [float(x) for x in t])
+    trains = [as_train(t) for t in thalamic_spike_trains(net)]
     pops["thalamus"] = sim.Population(net["n_thalamic"], sim.SpikeSourceArray(spike_times=trains), label="thalamus")
 
     weights_uS = {"e": g_exc_nS * 1e-3, "i": g_inh_nS * 1e-3, "ext": weight_thal_nS * 1e-3}
@@ -65,11 +67,12 @@ def build_model(sim, backend, net: dict, cell: dict, g_exc_nS: float, g_inh_nS: 
     return {"populations": pops, "projections": projections}
 
 
-def simulate(network_path, backend: str, g_exc_nS: float, g_inh_nS: float, params: dict, out_dir) -> dict:
+def simulate(network_path, backend: str, g_exc_nS: float, g_inh_nS: float, params: dict, out_dir, work_dir=None) -> dict:
     """Simulate one weight set on one backend; write the recording and ``run.json`` into ``out_dir``.
 
     ``params`` is the validated config (only ``cell``, ``stimulus``, ``simulation`` and
-    ``record`` are used).
+    ``record`` are used, and ``spinnaker`` on SpiNNaker, whose cfg and reports go into
+    ``work_dir``).
     """
     out_dir = Path(out_dir)
     started = _dt.datetime.now(_dt.timezone.utc)
@@ -78,6 +81,8 @@ def simulate(network_path, backend: str, g_exc_nS: float, g_inh_nS: float, param
 
     t0 = time.perf_counter()
     mod = get_backend(backend)
+    if hasattr(mod, "prepare"):
+        mod.prepare(work_dir or out_dir / f"{backend}-work", params[backend])
     sim = mod.import_sim()
     net = load_network(network_path)
     seed = int(net["params"]["network"]["seed"])
@@ -88,7 +93,7 @@ def simulate(network_path, backend: str, g_exc_nS: float, g_inh_nS: float, param
     t0 = time.perf_counter()
     model = build_model(sim, mod, net, params["cell"], g_exc_nS, g_inh_nS, params["stimulus"]["weight_nS"],
                         sim_cfg["delay_ms"], params["record"]["n_traced"])
-    n_syn = sum(p.size() for p in model["projections"].values())
+    n_syn = len(net["pre"]) + len(net["thalamic_pre"])  # sPyNNaker has no Projection.size()
     timings["build_s"] = time.perf_counter() - t0
     log.info("%s: built %d + %d cells, %d synapses (g_exc %g nS, g_inh %g nS) in %.1f s", backend,
              net["n_exc"], net["n_inh"], n_syn, g_exc_nS, g_inh_nS, timings["build_s"])
@@ -109,6 +114,7 @@ def simulate(network_path, backend: str, g_exc_nS: float, g_inh_nS: float, param
         with atomic_path(out_dir / f"{pop}.neo.pkl") as tmp:
             neo.io.PickleIO(str(tmp)).write_block(block)
     timings["write_s"] = time.perf_counter() - t0
+    extra = mod.run_info() if hasattr(mod, "run_info") else {}
     log.info("%s: wrote recordings in %.1f s (%d exc, %d inh spikes)", backend, timings["write_s"], n_spikes["exc"], n_spikes["inh"])
     sim.end()
 
@@ -130,6 +136,10 @@ def simulate(network_path, backend: str, g_exc_nS: float, g_inh_nS: float, param
         "finished_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(),
         "params": {k: params[k] for k in ("cell", "stimulus", "simulation", "record")},
         "params_hash": config_hash({k: params[k] for k in ("cell", "stimulus", "simulation", "record")}),
+        "virtual_run": False,
     }
+    info.update(extra)
+    if info["virtual_run"]:
+        log.warning("%s: virtual run: the board was mapped but nothing ran, so every recording is empty", backend)
     write_json(out_dir / "run.json", info)
     return info

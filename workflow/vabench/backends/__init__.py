@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 
-BACKENDS = ("nest", "neuron", "brian2")
+BACKENDS = ("nest", "neuron", "brian2", "spinnaker")
 
 
 def get_backend(name: str):
