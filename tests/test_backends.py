@@ -13,7 +13,7 @@ from vabench.stats import cell_table
 
 from conftest import ROOT, TINY
 
-BACKENDS = ["nest", "neuron", "brian2"]
+BACKENDS = ["nest", "neuron", "brian2", "brian2-native"]
 
 
 def vabench(*args):
@@ -73,6 +73,9 @@ def test_backends_agree_at_dt_0_1(runs):
     )
     nest_neuron = table[(table.backend_a == "nest") & (table.backend_b == "neuron")]
     assert (nest_neuron["verdict"] == "agree").all(), nest_neuron.to_string()
+    # the model written directly in Brian2 (exponential Euler) agrees with NEST at dt 0.1 ms
+    native = table[(table.backend_a == "nest") & (table.backend_b == "brian2-native")]
+    assert (native["verdict"] == "agree").all(), native.to_string()
     assert (table["rate_rel_diff"] < 0.25).all(), table.to_string()
 
 

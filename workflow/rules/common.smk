@@ -33,6 +33,8 @@ def sim_params(wildcards):
     """What a simulate job depends on; the spinnaker section only where it is used."""
     if wildcards.backend == "spinnaker":
         return dict(SIM_PARAMS, spinnaker=config["spinnaker"])
+    if wildcards.backend == "brian2-native":
+        return dict(SIM_PARAMS, brian2=config["brian2"])
     return SIM_PARAMS
 
 
@@ -56,7 +58,7 @@ NETWORK_PARAMS.update(
 
 wildcard_constraints:
     network=r"N\d+_seed\d+_[0-9a-f]{8}",
-    backend="nest|neuron|brian2|spinnaker",
+    backend="nest|neuron|brian2|brian2-native|spinnaker",
     weights=r"gexc~\d+(\.\d+)?(e[-+]?\d+)?_ginh~\d+(\.\d+)?(e[-+]?\d+)?",
     gexc=r"\d+(\.\d+)?(e[-+]?\d+)?",
 

@@ -17,7 +17,7 @@ import jsonschema
 import yaml
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "config.schema.yaml"
-BACKENDS = ("nest", "neuron", "brian2", "spinnaker")
+BACKENDS = ("nest", "neuron", "brian2", "brian2-native", "spinnaker")
 
 
 class ConfigError(ValueError):

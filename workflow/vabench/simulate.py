@@ -74,6 +74,10 @@ def simulate(network_path, backend: str, g_exc_nS: float, g_inh_nS: float, param
     ``record`` are used, and ``spinnaker`` on SpiNNaker, whose cfg and reports go into
     ``work_dir``).
     """
+    if backend == "brian2-native":  # not PyNN: the model written directly in Brian2
+        from vabench.backends.brian2native_backend import simulate as simulate_native
+
+        return simulate_native(network_path, g_exc_nS, g_inh_nS, params, out_dir)
     out_dir = Path(out_dir)
     started = _dt.datetime.now(_dt.timezone.utc)
     sim_cfg = params["simulation"]

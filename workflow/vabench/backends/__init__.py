@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import importlib
 
-BACKENDS = ("nest", "neuron", "brian2", "spinnaker")
+BACKENDS = ("nest", "neuron", "brian2", "brian2-native", "spinnaker")
 
 
 def get_backend(name: str):
     if name not in BACKENDS:
         raise ValueError(f"unknown backend {name!r}; allowed values: {', '.join(BACKENDS)}")
-    return importlib.import_module(f"vabench.backends.{name}_backend")
+    return importlib.import_module(f"vabench.backends.{name.replace('-', '')}_backend")
