@@ -23,8 +23,9 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	$(BIN)/python -c "import vabench.backends.neuron_backend as b; b.compile_mechanisms()"
 	touch $@
 
+# --rerun-incomplete: after a crash or a kill, jobs that were running are simply run again
 reproduce: setup
-	$(BIN)/snakemake --cores $(CORES) $(SNAKEMAKE_ARGS)
+	$(BIN)/snakemake --cores $(CORES) --rerun-incomplete $(SNAKEMAKE_ARGS)
 	$(MAKE) report
 
 sweep: setup

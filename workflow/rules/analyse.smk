@@ -110,3 +110,23 @@ rule resolved_config:
         "../../envs/analysis.yaml"
     script:
         "../scripts/resolved_config.py"
+
+
+rule provenance:
+    input:
+        runs=run_files("run.json"),
+    output:
+        provenance=report(
+            "results/stats/provenance.tsv",
+            caption="../report/provenance.rst",
+            category="Configuration",
+            labels={"table": "provenance"},
+        ),
+    params:
+        config_sha256=config_hash(dict(config)),
+    log:
+        "logs/provenance.log",
+    conda:
+        "../../envs/analysis.yaml"
+    script:
+        "../scripts/provenance.py"

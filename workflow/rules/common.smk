@@ -6,6 +6,7 @@ sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
 
 from vabench.config import (
     ConfigError,
+    config_hash,
     network_name,
     network_params,
     validate_config,
@@ -103,6 +104,7 @@ def final_outputs():
         "results/stats/summary.tsv",
         "results/stats/agreement.tsv",
         "results/stats/spectra.tsv",
+        "results/stats/provenance.tsv",
         "results/config.yaml",
         "results/figures/fig24_backends.png",
         "results/figures/spectra.png",

@@ -24,6 +24,7 @@ from vabench.backends import get_backend
 from vabench.config import config_hash
 from vabench.io import atomic_path, write_json
 from vabench.network import load_network, split_projections, thalamic_spike_trains
+from vabench.provenance import git_commit
 
 log = logging.getLogger(__name__)
 
@@ -141,6 +142,7 @@ def simulate(network_path, backend: str, g_exc_nS: float, g_inh_nS: float, param
         "params": {k: params[k] for k in ("cell", "stimulus", "simulation", "record")},
         "params_hash": config_hash({k: params[k] for k in ("cell", "stimulus", "simulation", "record")}),
         "virtual_run": False,
+        "workflow_commit": git_commit(),
     }
     info.update(extra)
     if info["virtual_run"]:

@@ -22,6 +22,7 @@ from vabench.backends._util import package_versions
 from vabench.config import config_hash
 from vabench.io import atomic_path, write_json
 from vabench.network import load_network, split_projections
+from vabench.provenance import git_commit
 
 log = logging.getLogger(__name__)
 
@@ -138,6 +139,7 @@ def simulate(network_path, g_exc_nS: float, g_inh_nS: float, params: dict, out_d
         "python": platform.python_version(), "host": platform.node(), "started_utc": started.isoformat(),
         "finished_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(), "params": used, "params_hash": config_hash(used),
         "virtual_run": False,
+        "workflow_commit": git_commit(),
     }
     write_json(out_dir / "run.json", info)
     return info
