@@ -10,7 +10,7 @@ BIN := $(abspath $(VENV))/bin
 export PATH := $(BIN):$(PATH)
 export MPLBACKEND := Agg
 
-.PHONY: setup reproduce report sweep bench-sweep test dry-run lint clean
+.PHONY: setup reproduce resume report sweep bench-sweep test dry-run lint clean
 
 setup: $(VENV)/.installed
 
@@ -33,6 +33,11 @@ sweep: setup
 
 bench-sweep: setup
 	$(BIN)/python -m vabench.bench sweep-overhead
+
+# after a crash, a kill or a lost node: drop Snakemake's stale lock, then carry on
+resume: setup
+	$(BIN)/snakemake --unlock $(SNAKEMAKE_ARGS)
+	$(MAKE) reproduce
 
 report: setup
 	$(BIN)/snakemake --cores $(CORES) $(SNAKEMAKE_ARGS) --report results/report.html

@@ -27,8 +27,19 @@ PACKAGES = ("slurmctld", "slurmd", "slurm-client", "munge")
 PROGRAMS = ("slurmctld", "slurmd", "munged", "sbatch", "squeue", "sinfo", "scancel")
 
 
+def program(name):
+    """Full path of a SLURM or munge program (the daemons live in /usr/sbin, not always on PATH)."""
+    found = shutil.which(name)
+    if found:
+        return found
+    for folder in ("/usr/sbin", "/usr/bin", "/sbin"):
+        if os.access(Path(folder, name), os.X_OK):
+            return str(Path(folder, name))
+    return None
+
+
 def missing_programs():
-    return [p for p in PROGRAMS if shutil.which(p) is None and not Path("/usr/sbin", p).exists()]
+    return [p for p in PROGRAMS if program(p) is None]
 
 
 def ensure_slurm(timeout=600):
@@ -155,15 +166,15 @@ PartitionName=debug Nodes={self.host} Default=YES MaxTime=INFINITE State=UP
         munge_dir.chmod(0o755)
         self.munge_socket = munge_dir / "munge.socket"
         key = self._munge_key(munge_dir, munge_user)
-        self._start("munged", ["munged", "--foreground", f"--socket={self.munge_socket}",
+        self._start("munged", [program("munged"), "--foreground", f"--socket={self.munge_socket}",
                                f"--key-file={key}", f"--log-file={munge_dir}/munged.log",
                                f"--pid-file={munge_dir}/munged.pid", f"--seed-file={munge_dir}/munged.seed"],
                     user=munge_user.pw_uid, group=munge_user.pw_gid)
         self._wait(lambda: self.munge_socket.exists(), timeout, "munged socket")
 
         self._write_conf()
-        self._start("slurmctld", ["slurmctld", "-D", "-i"])
-        self._start("slurmd", ["slurmd", "-D", "-N", self.host])
+        self._start("slurmctld", [program("slurmctld"), "-D", "-i"])
+        self._start("slurmd", [program("slurmd"), "-D", "-N", self.host])
         self._wait(lambda: self.node_state() == "idle", timeout, "node idle in sinfo")
         return self
 
@@ -177,7 +188,7 @@ PartitionName=debug Nodes={self.host} Default=YES MaxTime=INFINITE State=UP
         raise RuntimeError(f"SLURM test cluster: no {what} after {timeout} s:\n{self.logs()}")
 
     def node_state(self):
-        proc = subprocess.run(["sinfo", "-h", "-N", "-o", "%t", "-n", self.host],
+        proc = subprocess.run([program("sinfo"), "-h", "-N", "-o", "%t", "-n", self.host],
                               capture_output=True, text=True, stdin=subprocess.DEVNULL)
         return proc.stdout.strip() if proc.returncode == 0 else None
 
@@ -192,13 +203,13 @@ PartitionName=debug Nodes={self.host} Default=YES MaxTime=INFINITE State=UP
     # -- tear-down ---------------------------------------------------------------------
     def stop(self):
         if "slurmctld" in self.procs and self.procs["slurmctld"].poll() is None:
-            jobs = subprocess.run(["squeue", "-h", "-o", "%i"], capture_output=True, text=True,
+            jobs = subprocess.run([program("squeue"), "-h", "-o", "%i"], capture_output=True, text=True,
                                   stdin=subprocess.DEVNULL).stdout.split()
             if jobs:
-                subprocess.run(["scancel", *jobs], capture_output=True, stdin=subprocess.DEVNULL)
+                subprocess.run([program("scancel"), *jobs], capture_output=True, stdin=subprocess.DEVNULL)
                 deadline = time.monotonic() + 15
                 while time.monotonic() < deadline and subprocess.run(
-                        ["squeue", "-h", "-o", "%i"], capture_output=True, text=True,
+                        [program("squeue"), "-h", "-o", "%i"], capture_output=True, text=True,
                         stdin=subprocess.DEVNULL).stdout.split():
                     time.sleep(0.5)
         for name in ("slurmd", "slurmctld", "munged"):

@@ -70,7 +70,8 @@ def _tables(workdir):
 @pytest.mark.slow
 def test_kill_minus_9_then_rerun_gives_the_uninterrupted_tables(tmp_path_factory):
     cfg = yaml.safe_load(TINY.read_text())
-    cfg["sweep"] = {"backends": []}
+    cfg.update({"sweep": {"backends": []}, "backends": ["nest", "neuron"]})
+    cfg["simulation"]["t_stop_ms"] = 200.0
     cmd = [sys.executable, "-m", "snakemake", "--cores", "2", "--rerun-incomplete", "--configfile", "study.yaml"]
 
     clean = copy_workflow(tmp_path_factory.mktemp("uninterrupted"))
@@ -91,6 +92,8 @@ def test_kill_minus_9_then_rerun_gives_the_uninterrupted_tables(tmp_path_factory
     for path in (crashed / "results/runs").rglob("spikes.parquet"):
         read_spikes(path)
 
+    # what `make resume` does: drop the stale lock, rerun (incomplete jobs are run again)
+    subprocess.run(cmd + ["--unlock"], cwd=crashed, check=True, capture_output=True, timeout=300)
     rerun = subprocess.run(cmd, cwd=crashed, capture_output=True, text=True, timeout=1200)
     assert rerun.returncode == 0, rerun.stderr[-3000:]
     for a, b in zip(_tables(crashed), _tables(clean)):
