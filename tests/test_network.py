@@ -72,5 +72,5 @@ def test_truncated_network_file_names_the_file(tmp_path):
     path = tmp_path / "network.npz"
     save_network(path, build_network(network_params(small(6))))
     path.write_bytes(path.read_bytes()[:200])
-    with pytest.raises(DamagedFileError, match="network.npz.*rerun"):
+    with pytest.raises(DamagedFileError, match="network.npz.*rebuild it with: snakemake"):
         load_network(path)

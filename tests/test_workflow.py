@@ -89,7 +89,7 @@ def test_damaged_spike_table_is_named(tiny_study):
     run_dir = next((tiny_study / "results/runs").glob("*/nest/gexc~8.0_ginh~80.0"))
     broken = tiny_study / "broken.parquet"
     broken.write_bytes((run_dir / "spikes.parquet").read_bytes()[:100])
-    with pytest.raises(DamagedFileError, match="broken.parquet.*rerun"):
+    with pytest.raises(DamagedFileError, match="broken.parquet.*rebuild it with: snakemake"):
         run_statistics(broken, run_dir / "run.json", {"sustained_window_ms": 100.0, "sustained_min_rate_hz": 1.0,
                                                        "min_spikes_cv": 3}, tiny_study / "c.tsv", tiny_study / "s.tsv")
     assert not (tiny_study / "c.tsv").exists()

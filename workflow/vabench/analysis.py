@@ -22,7 +22,7 @@ def read_run_info(path) -> dict:
     try:
         return json.loads(Path(path).read_text())
     except (OSError, ValueError) as err:
-        raise DamagedFileError(f"cannot read run record '{path}' ({type(err).__name__}); delete it and rerun the workflow to rebuild it") from None
+        raise DamagedFileError(f"cannot read run record '{path}' ({type(err).__name__}); rebuild it with: snakemake --cores 1 --force '{path}'") from None
 
 
 def run_note(run_json) -> str | None:

@@ -23,7 +23,7 @@ def read_block(path):
         return neo.io.PickleIO(str(path)).read_block()
     except (pickle.UnpicklingError, EOFError, OSError, ValueError, AttributeError) as err:
         raise DamagedFileError(
-            f"cannot read recording '{path}' ({type(err).__name__}); delete it and rerun the workflow to rebuild it"
+            f"cannot read recording '{path}' ({type(err).__name__}); rebuild it with: snakemake --cores 1 --force '{path}'"
         ) from None
 
 

@@ -10,6 +10,8 @@ import sys
 import warnings
 from pathlib import Path
 
+from vabench.io import DamagedFileError
+
 
 @contextlib.contextmanager
 def script_logging(log_path):
@@ -27,6 +29,9 @@ def script_logging(log_path):
     warnings.filterwarnings("once")
     try:
         yield logging.getLogger("vabench")
+    except DamagedFileError as err:  # a damaged input: say which file and how to rebuild it, no traceback
+        logging.getLogger("vabench").error("%s", err)
+        raise SystemExit(1) from None
     except BaseException:
         logging.getLogger("vabench").exception("job failed")
         raise

@@ -78,7 +78,7 @@ def load_network(path) -> dict:
     if int(net.get("format_version", -1)) != FORMAT_VERSION:
         from vabench.io import DamagedFileError
 
-        raise DamagedFileError(f"network file '{path}' has an unknown format; delete it and rerun the workflow to rebuild it")
+        raise DamagedFileError(f"network file '{path}' has an unknown format; rebuild it with: snakemake --cores 1 --force '{path}'")
     net["n_exc"], net["n_inh"], net["n_thalamic"] = int(net["n_exc"]), int(net["n_inh"]), int(net["n_thalamic"])
     net["params"] = json.loads(str(net.pop("params_json")))
     return net
