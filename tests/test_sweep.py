@@ -95,3 +95,14 @@ def test_network_change_reruns_everything_that_depends_on_it(sweep_study):
     assert len(sweep_rows) == 2 and len([r for r, _ in jobs if r == "build_network"]) == 1
     # the main study depends on it too: every backend x weight set is simulated again
     assert len([r for r, _ in jobs if r == "simulate"]) == 6
+
+
+def test_map_with_a_column_that_died_everywhere(tmp_path):
+    """A g_exc column where no point sustained (all rates NaN) must still be drawn (grey)."""
+    from vabench.figures.sustained import plot_sustained_map
+
+    rows = [{"g_exc_nS": ge, "g_inh_nS": gi, "seed": s, "sustained": ge > 0, "rate_exc_hz": 10.0 + ge if ge > 0 else 0.5,
+             "cv_exc": 1.0, "n_cells": 4000, "t_stop_ms": 1000.0}
+            for ge in (0.0, 4.0, 8.0) for gi in (0.0, 51.0, 85.0) for s in (1, 2)]
+    plot_sustained_map(pd.DataFrame(rows), tmp_path / "m.png", tmp_path / "m.svg", "nest", [4.0, 51.0])
+    assert imread(tmp_path / "m.png").shape[0] > 300

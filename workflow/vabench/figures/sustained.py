@@ -15,8 +15,11 @@ from vabench.figures.backends import save_figure  # noqa: E402
 
 
 def _grid(points: pd.DataFrame, values: pd.Series):
-    table = points.assign(value=values).pivot_table(index="g_inh_nS", columns="g_exc_nS", values="value", aggfunc="mean")
-    return table.columns.to_numpy(float), table.index.to_numpy(float), table.to_numpy(float)
+    """Mean of ``values`` per grid point as (g_exc axis, g_inh axis, 2-D array); NaN where none."""
+    gx, gy = np.sort(points["g_exc_nS"].unique()), np.sort(points["g_inh_nS"].unique())
+    table = (points.assign(value=values).groupby(["g_inh_nS", "g_exc_nS"])["value"].mean()
+             .unstack("g_exc_nS").reindex(index=gy, columns=gx))
+    return gx.astype(float), gy.astype(float), table.to_numpy(float)
 
 
 def _edges(centres: np.ndarray) -> np.ndarray:
