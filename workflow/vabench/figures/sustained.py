@@ -3,6 +3,8 @@ the network keeps firing after the thalamic kick."""
 
 from __future__ import annotations
 
+import textwrap
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -38,7 +40,8 @@ def plot_sustained_map(points: pd.DataFrame, out_png, out_svg, backend: str, ben
     _, _, rate = _grid(points, points["rate_exc_hz"].where(sustained))
     _, _, cv = _grid(points, points["cv_exc"].where(sustained))
 
-    fig, ax = plt.subplots(figsize=(7.2, 6.0), layout="constrained")
+    fig, (ax, caption_ax) = plt.subplots(2, 1, figsize=(7.2, 6.6), height_ratios=[14, 1], layout="constrained")
+    caption_ax.axis("off")
     ax.set_facecolor("0.82")  # died: neutral grey
     mesh = ax.pcolormesh(_edges(gx), _edges(gy), np.ma.masked_invalid(np.where(frac > 0, rate, np.nan)),
                          cmap="viridis", shading="flat")
@@ -59,11 +62,11 @@ def plot_sustained_map(points: pd.DataFrame, out_png, out_svg, backend: str, ben
     ax.set_ylabel("inhibitory conductance g_inh (nS)")
     n_cells = int(points["n_cells"].iloc[0])
     t_stop = float(points["t_stop_ms"].iloc[0])
-    ax.set_title(f"Self-sustained activity after the thalamic kick: {backend}, N={n_cells}, {t_stop:g} ms, "
+    ax.set_title(f"Self-sustained activity after the thalamic kick\n{backend}, N={n_cells}, {t_stop:g} ms, "
                  f"{n_seeds} seed{'s' if n_seeds > 1 else ''}", fontsize=10)
     n_sus = int(sustained.sum())
     caption = (f"Sustained in {n_sus} of {len(points)} simulations (mean rate over all cells at or above the threshold "
                f"in the closing window). White lines: CV(ISI) of excitatory cells."
                + (" Numbers: fraction of seeds that sustained." if n_seeds > 1 else ""))
-    ax.text(0.0, -0.1, caption, transform=ax.transAxes, ha="left", va="top", fontsize=7, wrap=True)
+    caption_ax.text(0.0, 1.0, textwrap.fill(caption, 115), transform=caption_ax.transAxes, ha="left", va="top", fontsize=7)
     save_figure(fig, out_png, out_svg)
