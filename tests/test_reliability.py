@@ -118,3 +118,8 @@ def test_provenance_table_and_run_records(tmp_path_factory):
     resolved = (workdir / "results/config.yaml").read_text()
     assert f"# config_sha256: {row['config_sha256']}" in resolved
     assert yaml.safe_load(resolved)["network"]["n_cells"] == 500
+    import json
+
+    run = json.loads(next((workdir / "results/runs").glob("*/nest/*/run.json")).read_text())
+    assert run["config_sha256"] == row["config_sha256"] and run["config"]["network"]["n_cells"] == 500
+    assert run["versions"]["nest-simulator"] == "3.10.0" and run["host"] and run["started_utc"] < run["finished_utc"]

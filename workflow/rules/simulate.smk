@@ -9,6 +9,9 @@ rule simulate:
         sim=sim_params,
         work_dir=lambda wc: f"logs/simulate/{wc.network}/{wc.backend}/{wc.weights}.work",
     threads: config["simulation"]["threads"]
+    resources:
+        # a board serves one job at a time; profiles/spinnaker-host caps it at 1
+        spinnaker_board=lambda wc: int(wc.backend == "spinnaker"),
     log:
         "logs/simulate/{network}/{backend}/{weights}.log",
     benchmark:

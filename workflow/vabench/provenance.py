@@ -38,3 +38,13 @@ def write_resolved_config(cfg: dict, out) -> None:
     text = "".join(f"# {k}: {v}\n" for k, v in header.items()) + yaml.safe_dump(cfg, sort_keys=False)
     with atomic_path(out) as tmp:
         tmp.write_text(text)
+
+
+def run_provenance(cfg: dict) -> dict:
+    """The whole resolved config of the study a run belongs to, and its hash, for run.json.
+
+    Read from the workflow's config, not from the job's params, so that changing an
+    analysis-only key does not rerun simulations: run.json keeps the config it ran with.
+    """
+    cfg = dict(cfg)
+    return {"config": cfg, "config_sha256": config_hash(cfg)}

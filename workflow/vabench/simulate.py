@@ -68,7 +68,8 @@ def build_model(sim, backend, net: dict, cell: dict, g_exc_nS: float, g_inh_nS: 
     return {"populations": pops, "projections": projections}
 
 
-def simulate(network_path, backend: str, g_exc_nS: float, g_inh_nS: float, params: dict, out_dir, work_dir=None) -> dict:
+def simulate(network_path, backend: str, g_exc_nS: float, g_inh_nS: float, params: dict, out_dir, work_dir=None,
+             provenance: dict | None = None) -> dict:
     """Simulate one weight set on one backend; write the recording and ``run.json`` into ``out_dir``.
 
     ``params`` is the validated config (only ``cell``, ``stimulus``, ``simulation`` and
@@ -78,7 +79,7 @@ def simulate(network_path, backend: str, g_exc_nS: float, g_inh_nS: float, param
     if backend == "brian2-native":  # not PyNN: the model written directly in Brian2
         from vabench.backends.brian2native_backend import simulate as simulate_native
 
-        return simulate_native(network_path, g_exc_nS, g_inh_nS, params, out_dir)
+        return simulate_native(network_path, g_exc_nS, g_inh_nS, params, out_dir, provenance)
     out_dir = Path(out_dir)
     started = _dt.datetime.now(_dt.timezone.utc)
     sim_cfg = params["simulation"]
@@ -145,6 +146,7 @@ def simulate(network_path, backend: str, g_exc_nS: float, g_inh_nS: float, param
         "workflow_commit": git_commit(),
     }
     info.update(extra)
+    info.update(provenance or {})
     if info["virtual_run"]:
         log.warning("%s: virtual run: the board was mapped but nothing ran, so every recording is empty", backend)
     write_json(out_dir / "run.json", info)

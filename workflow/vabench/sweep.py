@@ -21,6 +21,7 @@ from vabench.config import weights_label
 from vabench.extract import spikes_table
 from vabench.io import POPULATIONS, write_json, write_spikes
 from vabench.network import load_network
+from vabench.provenance import git_commit
 from vabench.simulate import _peak_rss_mb, build_model
 
 log = logging.getLogger(__name__)
@@ -35,7 +36,8 @@ def axis_values(spec) -> list[float]:
     return sorted({round(float(v), 6) for v in values})
 
 
-def simulate_row(network_path, backend: str, g_exc_nS: float, g_inh_values: list[float], params: dict, out_dirs: list) -> list[dict]:
+def simulate_row(network_path, backend: str, g_exc_nS: float, g_inh_values: list[float], params: dict, out_dirs: list,
+                 provenance: dict | None = None) -> list[dict]:
     """Simulate every (g_exc, g_inh) point of one row; write spikes.parquet and run.json per point."""
     t_job = time.perf_counter()
     started = _dt.datetime.now(_dt.timezone.utc)
@@ -77,6 +79,8 @@ def simulate_row(network_path, backend: str, g_exc_nS: float, g_inh_values: list
             "host": platform.node(), "started_utc": started.isoformat(),
             "finished_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(),
             "params": {k: params[k] for k in ("cell", "stimulus", "simulation")},
+            "workflow_commit": git_commit(),
+            **(provenance or {}),
         }
         write_json(Path(out_dir) / "run.json", info)
         infos.append(info)

@@ -58,7 +58,7 @@ def _block(label, spike_mon, state_mon, n_cells, n_traced, t_stop_ms):
     return block
 
 
-def simulate(network_path, g_exc_nS: float, g_inh_nS: float, params: dict, out_dir) -> dict:
+def simulate(network_path, g_exc_nS: float, g_inh_nS: float, params: dict, out_dir, provenance: dict | None = None) -> dict:
     """Build, run and write one weight set; same files as :func:`vabench.simulate.simulate`."""
     import brian2 as b2
     import neo
@@ -141,5 +141,6 @@ def simulate(network_path, g_exc_nS: float, g_inh_nS: float, params: dict, out_d
         "virtual_run": False,
         "workflow_commit": git_commit(),
     }
+    info.update(provenance or {})
     write_json(out_dir / "run.json", info)
     return info
