@@ -104,13 +104,14 @@ def test_kill_minus_9_then_rerun_gives_the_uninterrupted_tables(tmp_path_factory
 def test_provenance_table_and_run_records(tmp_path_factory):
     workdir = copy_workflow(tmp_path_factory.mktemp("provenance"))
     cfg = yaml.safe_load(TINY.read_text())
-    cfg.update({"backends": ["nest"], "weights": [{"g_exc_nS": 8.0, "g_inh_nS": 80.0}], "sweep": {"backends": []}})
+    cfg.update({"backends": ["nest"], "weights": [{"g_exc_nS": 8.0, "g_inh_nS": 80.0}],
+                "sweep": {"backends": ["nest"], "g_exc_nS": [8.0], "g_inh_nS": [80.0], "seeds": [2], "t_stop_ms": 150.0}})
     cfg["simulation"]["t_stop_ms"] = 150.0
     (workdir / "study.yaml").write_text(yaml.safe_dump(cfg))
     subprocess.run([sys.executable, "-m", "snakemake", "--cores", "2", "results/stats/provenance.tsv", "results/config.yaml",
                     "--configfile", "study.yaml"], cwd=workdir, check=True, capture_output=True, timeout=900)
     prov = pd.read_csv(workdir / "results/stats/provenance.tsv", sep="\t")
-    assert len(prov) == 1
+    assert list(prov["run"]) == ["study", "map point"]  # one row per run, the map's included
     row = prov.iloc[0]
     assert row["version_nest-simulator"] == "3.10.0" and row["version_PyNN"] == "0.13.0" and row["seed"] == 2
     assert row["started_utc"] < row["finished_utc"] and row["host"] and len(row["config_sha256"]) == 64

@@ -114,7 +114,7 @@ rule resolved_config:
 
 rule provenance:
     input:
-        runs=run_files("run.json"),
+        runs=run_files("run.json") + sweep_run_records(),
     output:
         provenance=report(
             "results/stats/provenance.tsv",

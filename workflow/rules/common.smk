@@ -89,6 +89,17 @@ def sweep_row_outputs(name):
     return [f"{SWEEP_DIR}/gexc~{{gexc}}_ginh~{g_inh!r}/{name}" for g_inh in G_INH]
 
 
+def sweep_run_records():
+    """run.json of every map point, every backend and seed."""
+    return [
+        f"results/sweep/runs/{network}/{backend}/{weights_label(g_exc, g_inh)}/run.json"
+        for network in SWEEP_NETWORKS
+        for backend in SWEEP_BACKENDS
+        for g_exc in G_EXC
+        for g_inh in G_INH
+    ]
+
+
 def sweep_rows(wildcards):
     """Point tables of every row and network seed of one backend's map."""
     return expand(

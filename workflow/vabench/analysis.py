@@ -108,16 +108,17 @@ def collect_tables(paths, out, sort_by) -> pd.DataFrame:
 
 
 def provenance_table(run_paths, config_sha256: str, out) -> pd.DataFrame:
-    """One row per run: simulator versions, seed, host, start/end, workflow commit, hashes."""
+    """One row per run (study runs and map points): versions, seed, host, start/end, commit, hashes."""
     rows = []
     for path in run_paths:
         info = read_run_info(path)
-        row = {"backend": info["backend"], "g_exc_nS": info["g_exc_nS"], "g_inh_nS": info["g_inh_nS"], "seed": info["seed"],
+        row = {"run": "map point" if "point" in info else "study", "backend": info["backend"], "g_exc_nS": info["g_exc_nS"], "g_inh_nS": info["g_inh_nS"], "seed": info["seed"],
                "host": info.get("host"), "started_utc": info.get("started_utc"), "finished_utc": info.get("finished_utc"),
                "workflow_commit": info.get("workflow_commit", "unknown"), "params_sha256": info.get("params_hash"),
                "config_sha256": config_sha256, "python": info.get("python")}
         row.update({f"version_{k}": v for k, v in sorted(info.get("versions", {}).items())})
         rows.append(row)
-    df = pd.DataFrame(rows).sort_values(["g_exc_nS", "g_inh_nS", "backend"]).reset_index(drop=True)
+    df = pd.DataFrame(rows).sort_values(["run", "seed", "g_exc_nS", "g_inh_nS", "backend"], ascending=[False, True, True, True, True])
+    df = df.reset_index(drop=True)
     write_tsv(out, df)
     return df
