@@ -6,7 +6,6 @@ ISI histograms (exc, inh; logarithmic bins), CV(ISI) histograms (exc, inh).
 
 from __future__ import annotations
 
-
 import matplotlib
 
 matplotlib.use("Agg")
