@@ -10,7 +10,7 @@ BIN := $(abspath $(VENV))/bin
 export PATH := $(BIN):$(PATH)
 export MPLBACKEND := Agg
 
-.PHONY: setup reproduce resume report sweep bench-sweep test dry-run lint clean
+.PHONY: setup reproduce resume report sweep bench bench-sweep test dry-run lint clean
 
 setup: $(VENV)/.installed
 
@@ -30,6 +30,11 @@ reproduce: setup
 
 sweep: setup
 	$(BIN)/snakemake --cores $(CORES) $(SNAKEMAKE_ARGS) sweep
+
+# every backend x network size (config/bench.yaml) and our overhead against a bare PyNN script:
+# results/bench/bench.tsv, results/bench/overhead.tsv, results/figures/bench.png (~25 min on 2 cores)
+bench: setup
+	$(BIN)/python -m vabench.bench all
 
 bench-sweep: setup
 	$(BIN)/python -m vabench.bench sweep-overhead

@@ -9,7 +9,7 @@ from matplotlib.image import imread
 
 from conftest import TINY, copy_workflow, run_snakemake
 
-BACKENDS = {"nest", "neuron", "brian2"}
+BACKENDS = {"nest", "neuron", "brian2", "brian2-native"}
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +36,7 @@ def test_summary_table(tiny_study):
     summary = pd.read_csv(tiny_study / "results/stats/summary.tsv", sep="\t")
     for col in ("backend", "g_exc_nS", "g_inh_nS", "population", "rate_hz", "cv_isi", "sustained"):
         assert col in summary.columns
-    assert len(summary) == 3 * 2 * 2  # backends x weight sets x populations
+    assert len(summary) == 4 * 2 * 2  # backends x weight sets x populations
     assert set(summary["backend"]) == BACKENDS
     alive = summary[(summary.g_exc_nS == 8.0) & (summary.g_inh_nS == 80.0)]
     dead = summary[(summary.g_exc_nS == 2.0) & (summary.g_inh_nS == 80.0)]
@@ -50,7 +50,7 @@ def test_summary_table(tiny_study):
 @pytest.mark.slow
 def test_agreement_table(tiny_study):
     table = pd.read_csv(tiny_study / "results/stats/agreement.tsv", sep="\t")
-    assert len(table) == 3 * 2 * 2  # backend pairs x weight sets x populations
+    assert len(table) == 6 * 2 * 2  # backend pairs x weight sets x populations
     assert set(table["verdict"]) <= {"agree", "differ"}
     nest_neuron = table[(table.backend_a == "nest") & (table.backend_b == "neuron")]
     assert (nest_neuron["verdict"] == "agree").all(), nest_neuron.to_string()

@@ -1,4 +1,12 @@
-"""Benchmarks that print a table (run on a quiet machine; compare ratios within one run).
+"""Benchmarks that print a table (run them on a quiet machine; compare ratios within one run).
+
+``python -m vabench.bench all`` (``make bench``): every backend x network size of
+``config/bench.yaml``, each repeat a separate simulate job (a fresh process, as Snakemake
+runs it); phases are timed inside the job and peak memory is the job's own ``ru_maxrss``.
+Writes ``results/bench/repeats.tsv`` (one row per job), ``results/bench/bench.tsv``
+(median, min and max per backend x threads x network), ``results/bench/overhead.tsv``
+(our Snakemake job against the bare PyNN script ``workflow/bench/bare_pynn.py``) and
+``results/figures/bench.png``.
 
 ``python -m vabench.bench sweep-overhead`` measures the fixed cost per sweep point (process
 start, imports, loading the network, building, writing) against the simulation itself, once
@@ -8,15 +16,235 @@ with one process per point (a job per point) and once with one process per grid 
 from __future__ import annotations
 
 import argparse
+import datetime as _dt
 import json
+import logging
+import os
+import platform
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from vabench.config import network_params, validate_config
+import numpy as np
+import pandas as pd
+import yaml
+
+from vabench.config import ConfigError, network_name, network_params, validate_against, validate_config, weights_label
+from vabench.io import atomic_path, write_json
 from vabench.network import build_network, save_network
+
+log = logging.getLogger("vabench.bench")
+ROOT = Path(__file__).resolve().parents[2]
+BENCH_SCHEMA = ROOT / "workflow" / "schemas" / "bench.schema.yaml"
+BARE_SCRIPT = ROOT / "workflow" / "bench" / "bare_pynn.py"
+METRICS = ("setup_s", "build_s", "run_s", "write_s", "job_s", "rtf", "peak_mb", "spikes_per_s", "rate_hz")
+
+
+def load_bench_config(path) -> dict:
+    path = Path(path)
+    if not path.exists():
+        raise ConfigError(f"bench config '{path}' does not exist")
+    return validate_against(yaml.safe_load(path.read_text()) or {}, yaml.safe_load(BENCH_SCHEMA.read_text()))
+
+
+def _study_config(n_cells: int, p_connect: float, t_stop_ms: float, threads: int, extra: dict | None = None) -> dict:
+    cfg = {"network": {"n_cells": n_cells, "p_connect": p_connect},
+           "simulation": {"t_stop_ms": t_stop_ms, "threads": threads},
+           # the job never reads these; short benchmark runs only must pass their checks
+           "analysis": {"sustained_window_ms": min(100.0, t_stop_ms / 2)}, "spectra": {"t_start_ms": 0.0}}
+    for key, value in (extra or {}).items():
+        cfg.setdefault(key, {}).update(value)
+    return validate_config(cfg)
+
+
+def _stored_network(out: Path, cfg: dict) -> Path:
+    """The network of ``cfg``, built once and kept under ``results/bench/networks/<name>``."""
+    path = out / "networks" / network_name(cfg) / "network.npz"
+    if not path.exists():
+        log.info("building network %s", network_name(cfg))
+        save_network(path, build_network(network_params(cfg)))
+    return path
+
+
+def time_job(cfg: dict, network: Path, backend: str, g_exc: float, g_inh: float, run_dir: Path) -> dict:
+    """One simulate job in a fresh process (``vabench simulate``); its timings, memory and spikes."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    cfg_path = run_dir / "config.yaml"
+    cfg_path.write_text(yaml.safe_dump(cfg))
+    cmd = [sys.executable, "-m", "vabench", "simulate", "--configfile", str(cfg_path), "--network", str(network),
+           "--backend", backend, "--g-exc", str(g_exc), "--g-inh", str(g_inh), "--out-dir", str(run_dir)]
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    job_s = time.perf_counter() - t0
+    (run_dir / "job.log").write_text(proc.stdout + proc.stderr)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{backend} job failed (exit {proc.returncode}); see {run_dir / 'job.log'}")
+    info = json.loads((run_dir / "run.json").read_text())
+    t = info["timings_s"]
+    n_spikes = sum(info["n_spikes"].values())
+    t_stop_s = cfg["simulation"]["t_stop_ms"] / 1000.0
+    return {**{k: t[k] for k in ("setup_s", "build_s", "run_s", "write_s")}, "job_s": job_s,
+            "rtf": t["run_s"] / t_stop_s, "peak_mb": info["peak_memory_mb"], "n_spikes": n_spikes,
+            "spikes_per_s": n_spikes / t["run_s"], "rate_hz": n_spikes / cfg["network"]["n_cells"] / t_stop_s,
+            "n_synapses": info["n_synapses"]}
+
+
+def _warm_up(out: Path, bcfg: dict) -> dict:
+    """Untimed first jobs: Brian2's Cython cache (compiled once per machine) and NEURON's mechanisms."""
+    warm = {}
+    backends = {r["backend"] for r in bcfg["runs"]}
+    if "brian2-native" in backends:
+        cfg = _study_config(1000, 0.08, 50.0, 1)
+        t0 = time.perf_counter()
+        time_job(cfg, _stored_network(out, cfg), "brian2-native", 4.0, 51.0, out / "jobs" / "warm-up" / "brian2-native")
+        warm["brian2-native"] = time.perf_counter() - t0
+        log.info("warm-up brian2-native (Cython cache; cold on a new machine): %.1f s", warm["brian2-native"])
+    return warm
+
+
+def bench_all(bcfg: dict, out: Path) -> pd.DataFrame:
+    """Every (network, backend, threads) x repeats, repeats interleaved; rows of repeats.tsv."""
+    out.mkdir(parents=True, exist_ok=True)
+    w = bcfg["weights"]
+    jobs = []
+    for net_spec in bcfg["networks"]:
+        t_stop = net_spec.get("t_stop_ms", bcfg["t_stop_ms"])
+        for run in bcfg["runs"]:
+            if "only" in net_spec and run["backend"] not in net_spec["only"]:
+                continue
+            cfg = _study_config(net_spec["n_cells"], net_spec["p_connect"], t_stop, run["threads"])
+            jobs.append((cfg, run["backend"], run["threads"], net_spec.get("repeats", bcfg["repeats"])))
+    rows = []
+    n_total = sum(j[3] for j in jobs)
+    done = 0
+    for rep in range(max(j[3] for j in jobs)):  # repeat-major: slow drifts of a shared machine hit every row alike
+        for cfg, backend, threads, repeats in jobs:
+            if rep >= repeats:
+                continue
+            net = _stored_network(out, cfg)
+            n, p = cfg["network"]["n_cells"], cfg["network"]["p_connect"]
+            run_dir = out / "jobs" / f"N{n}_p{p:g}" / f"{backend}_t{threads}" / f"repeat{rep + 1}"
+            r = time_job(cfg, net, backend, w["g_exc_nS"], w["g_inh_nS"], run_dir)
+            done += 1
+            log.info("[%d/%d] %s %d thread(s) N=%d p=%g repeat %d: build %.2f s, run %.2f s (RTF %.2f), write %.2f s, "
+                     "job %.1f s, peak %.0f MB, %.1f Hz", done, n_total, backend, threads, n, p, rep + 1, r["build_s"],
+                     r["run_s"], r["rtf"], r["write_s"], r["job_s"], r["peak_mb"], r["rate_hz"])
+            rows.append({"backend": backend, "threads": threads, "n_cells": n, "p_connect": p,
+                         "t_stop_ms": cfg["simulation"]["t_stop_ms"], "repeat": rep + 1, **r})
+    return pd.DataFrame(rows)
+
+
+def summarise(repeats: pd.DataFrame) -> pd.DataFrame:
+    """Median, min and max of every metric per (backend, threads, network)."""
+    keys = ["backend", "threads", "n_cells", "p_connect", "t_stop_ms"]
+    g = repeats.groupby(keys, sort=False)
+    table = g.agg(n_synapses=("n_synapses", "first"), repeats=("repeat", "count")).reset_index()
+    for m in METRICS:
+        table[m] = g[m].median().values
+        table[f"{m}_min"] = g[m].min().values
+        table[f"{m}_max"] = g[m].max().values
+    return table
+
+
+def bench_overhead(bcfg: dict, out: Path) -> pd.DataFrame:
+    """Our simulate job, as Snakemake runs it, against the bare PyNN script; both on one stored network.
+
+    ``job_s`` is the job's wall time as Snakemake's ``benchmark:`` file records it (process
+    start to end); ``snakemake_s`` is the whole ``snakemake`` call (DAG, checks, the job).
+    """
+    o, w = bcfg["overhead"], bcfg["weights"]
+    rows = []
+    for backend in o["backends"]:
+        work = out / "overhead" / backend
+        cfg = {"network": {"n_cells": o["n_cells"]}, "simulation": {"t_stop_ms": o["t_stop_ms"]}, "backends": [backend],
+               "weights": [{"g_exc_nS": w["g_exc_nS"], "g_inh_nS": w["g_inh_nS"]}],
+               "analysis": {"sustained_window_ms": min(100.0, o["t_stop_ms"] / 2)}, "spectra": {"t_start_ms": 0.0}}
+        full = validate_config(cfg)
+        (work / "config").mkdir(parents=True, exist_ok=True)
+        (work / "config" / "config.yaml").write_text(yaml.safe_dump(cfg))
+        run_dir = f"results/runs/{network_name(full)}/{backend}/{weights_label(w['g_exc_nS'], w['g_inh_nS'])}"
+        target = f"{run_dir}/run.json"
+        bench_file = work / "benchmarks" / "simulate" / network_name(full) / backend / f"{weights_label(w['g_exc_nS'], w['g_inh_nS'])}.tsv"
+        smk = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(work), "--cores", "2"]
+        subprocess.run(smk + [f"results/networks/{network_name(full)}/network.npz"], check=True, capture_output=True)
+        network = work / "results" / "networks" / network_name(full) / "network.npz"
+        for rep in range(o["repeats"]):
+            t0 = time.perf_counter()
+            proc = subprocess.run(smk + [target, "--forcerun", "simulate"], capture_output=True, text=True)
+            smk_s = time.perf_counter() - t0
+            if proc.returncode != 0:
+                raise RuntimeError(f"snakemake failed for {backend}:\n{proc.stderr[-2000:]}")
+            job_s = float(pd.read_csv(bench_file, sep="\t")["s"].iloc[-1])
+            t0 = time.perf_counter()
+            subprocess.run([sys.executable, str(BARE_SCRIPT), backend, str(network), str(work / "bare"),
+                            str(w["g_exc_nS"]), str(w["g_inh_nS"]), str(o["t_stop_ms"])], check=True, capture_output=True)
+            bare_s = time.perf_counter() - t0
+            timings = json.loads((work / run_dir / "run.json").read_text())["timings_s"]
+            log.info("overhead %s repeat %d: bare script %.1f s, our job %.1f s (ratio %.2f), snakemake call %.1f s",
+                     backend, rep + 1, bare_s, job_s, job_s / bare_s, smk_s)
+            rows.append({"backend": backend, "n_cells": o["n_cells"], "t_stop_ms": o["t_stop_ms"], "repeat": rep + 1,
+                         "bare_s": bare_s, "job_s": job_s, "snakemake_s": smk_s, "ratio": job_s / bare_s,
+                         **{f"job_{k}": v for k, v in timings.items()}})
+    df = pd.DataFrame(rows)
+    g = df.groupby(["backend", "n_cells", "t_stop_ms"], sort=False)
+    summary = g[["bare_s", "job_s", "snakemake_s", "job_setup_s", "job_build_s", "job_run_s", "job_write_s"]].median()
+    summary["ratio"] = g["ratio"].median()
+    summary["ratio_min"], summary["ratio_max"] = g["ratio"].min(), g["ratio"].max()
+    summary["repeats"] = g["repeat"].count()
+    return summary.reset_index()
+
+
+def _write_tsv(df: pd.DataFrame, path: Path) -> None:
+    with atomic_path(path) as tmp:
+        df.to_csv(tmp, sep="\t", index=False, float_format="%.4g")
+
+
+def print_tables(table: pd.DataFrame, overhead: pd.DataFrame | None) -> str:
+    lines = [f"{'backend':<14}{'thr':>4}{'N':>7}{'synapses':>10}{'setup s':>9}{'build s':>9}{'run s':>18}{'write s':>9}"
+             f"{'RTF':>7}{'peak MB':>9}{'spikes/s':>10}{'Hz':>6}"]
+    for r in table.itertuples():
+        lines.append(f"{r.backend:<14}{r.threads:>4}{r.n_cells:>7}{r.n_synapses:>10}{r.setup_s:>9.2f}{r.build_s:>9.2f}"
+                     f"{f'{r.run_s:.2f} ({r.run_s_min:.2f}-{r.run_s_max:.2f})':>18}{r.write_s:>9.2f}{r.rtf:>7.2f}"
+                     f"{r.peak_mb:>9.0f}{r.spikes_per_s:>10.0f}{r.rate_hz:>6.1f}")
+    if overhead is not None and len(overhead):
+        lines.append("")
+        lines.append(f"{'overhead':<10}{'N':>6}{'bare script s':>15}{'our job s':>11}{'ratio':>20}{'snakemake call s':>18}")
+        for r in overhead.itertuples():
+            lines.append(f"{r.backend:<10}{r.n_cells:>6}{r.bare_s:>15.1f}{r.job_s:>11.1f}"
+                         f"{f'{r.ratio:.2f} ({r.ratio_min:.2f}-{r.ratio_max:.2f})':>20}{r.snakemake_s:>18.1f}")
+    text = "\n".join(lines)
+    print(text)
+    return text
+
+
+def run_bench(config_path, out: Path, figure: Path, skip_overhead: bool = False) -> pd.DataFrame:
+    bcfg = load_bench_config(config_path)
+    t0 = time.perf_counter()
+    started = _dt.datetime.now(_dt.timezone.utc)
+    warm = _warm_up(out, bcfg)
+    repeats = bench_all(bcfg, out)
+    _write_tsv(repeats, out / "repeats.tsv")
+    table = summarise(repeats)
+    _write_tsv(table, out / "bench.tsv")
+    overhead = None if skip_overhead or not bcfg["overhead"]["backends"] else bench_overhead(bcfg, out)
+    if overhead is not None:
+        _write_tsv(overhead, out / "overhead.tsv")
+    from vabench.figures.bench import bench_figure
+    from vabench.provenance import git_commit
+
+    bench_figure(table, overhead, figure, f"{platform.node()}, {os.cpu_count()} cores, {started:%Y-%m-%d}")
+    text = print_tables(table, overhead)
+    with atomic_path(out / "bench.txt") as tmp:
+        Path(tmp).write_text(text + "\n")
+    write_json(out / "bench.json", {"config": bcfg, "warm_up_s": warm, "wall_s": time.perf_counter() - t0,
+                                    "started_utc": started.isoformat(), "host": platform.node(), "cpus": os.cpu_count(),
+                                    "workflow_commit": git_commit()})
+    log.info("bench done in %.0f s", time.perf_counter() - t0)
+    return table
+
 
 ROW_SNIPPET = """
 import json, sys
@@ -65,8 +293,13 @@ def _row(mode, n, wall, run):
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
+    a = sub.add_parser("all", help="every backend x network size, and the overhead against a bare script")
+    a.add_argument("--config", default=str(ROOT / "config" / "bench.yaml"))
+    a.add_argument("--out", type=Path, default=Path("results/bench"))
+    a.add_argument("--figure", type=Path, default=Path("results/figures/bench.png"))
+    a.add_argument("--skip-overhead", action="store_true")
     p = sub.add_parser("sweep-overhead")
     p.add_argument("--n-cells", type=int, default=4000)
     p.add_argument("--t-stop-ms", type=float, default=1000.0)
@@ -74,6 +307,14 @@ def main(argv=None) -> int:
     p.add_argument("--points-row", type=int, default=11, help="points run in one process (a map row)")
     p.add_argument("--backend", default="nest")
     args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    if args.command == "all":
+        try:
+            run_bench(args.config, args.out, args.figure, args.skip_overhead)
+        except ConfigError as err:
+            print(f"vabench bench: {err}", file=sys.stderr)
+            return 2
+        return 0
     rows = sweep_overhead(args.n_cells, args.t_stop_ms, args.points_single, args.points_row, args.backend)
     print(f"sweep fixed cost per point: {args.backend}, N={args.n_cells}, {args.t_stop_ms:g} ms")
     print(f"{'mode':<24}{'points':>7}{'wall s':>9}{'run s/pt':>10}{'fixed s/pt':>12}{'fixed/run':>11}")

@@ -144,15 +144,20 @@ def validate_config(cfg: dict | None) -> dict:
         cfg = {}
     if not isinstance(cfg, dict):
         raise ConfigError(f"the configuration must be a mapping of keys, not {type(cfg).__name__}")
+    cfg = validate_against(cfg, load_schema())
+    _cross_field_checks(cfg)
+    return cfg
+
+
+def validate_against(cfg: dict, schema: dict) -> dict:
+    """A copy of ``cfg`` with the schema's defaults filled in; ConfigError names the first bad key."""
     cfg = copy.deepcopy(cfg)
     _refuse_non_finite(cfg, [])
-    schema = load_schema()
     validator = _DefaultFillingValidator(schema)
     errors = sorted(validator.iter_errors(cfg), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
     if errors:
         raise ConfigError(_describe(errors[0]))
     _integers_as_int(cfg, schema)
-    _cross_field_checks(cfg)
     return cfg
 
 

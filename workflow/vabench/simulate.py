@@ -115,10 +115,15 @@ def simulate(network_path, backend: str, g_exc_nS: float, g_inh_nS: float, param
 
     n_spikes = {}
     for pop in ("exc", "inh"):
-        block = model["populations"][pop].get_data()
+        population = model["populations"][pop]
+        if hasattr(mod, "recorded_block"):  # straight from the recorders: same Block, seconds faster
+            block = mod.recorded_block(population, params["record"]["n_traced"], sim_cfg["t_stop_ms"])
+        else:
+            block = population.get_data()
         n_spikes[pop] = int(sum(len(st) for st in block.segments[0].spiketrains))
         with atomic_path(out_dir / f"{pop}.neo.pkl") as tmp:
             neo.io.PickleIO(str(tmp)).write_block(block)
+        del block  # one population's recording in memory at a time (peak memory at N=10,000)
     timings["write_s"] = time.perf_counter() - t0
     extra = mod.run_info() if hasattr(mod, "run_info") else {}
     log.info("%s: wrote recordings in %.1f s (%d exc, %d inh spikes)", backend, timings["write_s"], n_spikes["exc"], n_spikes["inh"])

@@ -21,7 +21,7 @@ import numpy as np
 from vabench.backends._util import package_versions
 from vabench.config import config_hash
 from vabench.io import atomic_path, write_json
-from vabench.network import load_network, split_projections
+from vabench.network import load_network
 from vabench.provenance import git_commit
 
 log = logging.getLogger(__name__)
@@ -37,29 +37,32 @@ def versions() -> dict:
     return package_versions("brian2", "numpy", "neo")
 
 
-def _block(label, spike_mon, state_mon, n_cells, n_traced, t_stop_ms):
-    import neo
-    import quantities as pq
+def _blocks(net, spike_mon, state_mon, traced: dict, t_stop_ms):
+    """One neo Block per population from the monitors of the single neuron group."""
+    from vabench.recording import block_from_arrays
 
-    seg = neo.Segment(name=label)
-    trains = spike_mon.spike_trains()
-    for i in range(n_cells):
-        times = np.sort(np.asarray(trains[i] / 1e-3))  # seconds -> ms, Brian2 unit-free view
-        seg.spiketrains.append(neo.SpikeTrain(times, units="ms", t_start=0.0 * pq.ms, t_stop=t_stop_ms * pq.ms,
-                                              source_index=i, source_population=label))
-    if n_traced:
-        dt_ms = float(state_mon.clock.dt / 1e-3)
-        for name, attr, unit, scale in (("v", "v", "mV", 1e3), ("gsyn_exc", "g_exc", "uS", 1e6), ("gsyn_inh", "g_inh", "uS", 1e6)):
-            data = np.asarray(getattr(state_mon, attr + "_")).T * scale
-            seg.analogsignals.append(neo.AnalogSignal(data, units=unit, sampling_period=dt_ms * pq.ms, t_start=0.0 * pq.ms,
-                                                      name=name, array_annotations={"channel_index": np.arange(n_traced)}))
-    block = neo.Block(name=label)
-    block.segments.append(seg)
-    return block
+    cells, times = np.asarray(spike_mon.i_[:]), np.asarray(spike_mon.t_[:]) * 1e3  # s -> ms
+    dt_ms = float(state_mon.clock.dt / 1e-3)
+    blocks, column = {}, 0
+    for pop, n, offset in (("exc", net["n_exc"], 0), ("inh", net["n_inh"], net["n_exc"])):
+        mine = (cells >= offset) & (cells < offset + n)
+        k = len(traced[pop])
+        traces = None
+        if k:
+            traces = {name: np.asarray(getattr(state_mon, attr + "_"))[column:column + k].T * scale
+                      for name, attr, scale in (("v", "v", 1e3), ("gsyn_exc", "g_exc", 1e6), ("gsyn_inh", "g_inh", 1e6))}
+        column += k
+        blocks[pop] = block_from_arrays(pop, n, cells[mine] - offset, times[mine], t_stop_ms, traces, traced[pop], dt_ms)
+    return blocks
 
 
 def simulate(network_path, g_exc_nS: float, g_inh_nS: float, params: dict, out_dir, provenance: dict | None = None) -> dict:
-    """Build, run and write one weight set; same files as :func:`vabench.simulate.simulate`."""
+    """Build, run and write one weight set; same files as :func:`vabench.simulate.simulate`.
+
+    All cells are one NeuronGroup (exc first, then inh, as in the stored network) and each
+    source population is one Synapses object: half the code objects of a group per
+    population, so half the Cython compilation and fewer calls per time step.
+    """
     import brian2 as b2
     import neo
 
@@ -84,35 +87,35 @@ def simulate(network_path, g_exc_nS: float, g_inh_nS: float, params: dict, out_d
         "tau_syn_E": cell["tau_syn_E"] * b2.ms, "tau_syn_I": cell["tau_syn_I"] * b2.ms,
         "v_thresh": cell["v_thresh"] * b2.mV, "v_reset": cell["v_reset"] * b2.mV,
     }
-    groups = {}
-    for pop, n, offset in (("exc", net["n_exc"], 0), ("inh", net["n_inh"], net["n_exc"])):
-        g = b2.NeuronGroup(n, EQUATIONS, threshold="v > v_thresh", reset="v = v_reset",
-                           refractory=cell["tau_refrac"] * b2.ms, method=opts["method"], namespace=namespace, name=pop)
-        g.v = net["v_init_mV"][offset:offset + n] * b2.mV
-        groups[pop] = g
-    src = net["thalamic_source"]
-    times = net["thalamic_time_ms"]
+    n_exc, n_cells = net["n_exc"], net["n_exc"] + net["n_inh"]
+    neurons = b2.NeuronGroup(n_cells, EQUATIONS, threshold="v > v_thresh", reset="v = v_reset",
+                             refractory=cell["tau_refrac"] * b2.ms, method=opts["method"], namespace=namespace, name="neurons")
+    neurons.v = net["v_init_mV"] * b2.mV
+    src, times = net["thalamic_source"], net["thalamic_time_ms"]
     order = np.lexsort((src, times))
-    groups["thalamus"] = b2.SpikeGeneratorGroup(net["n_thalamic"], src[order], times[order] * b2.ms, name="thalamus")
-    weight = {"e": g_exc_nS * b2.nS, "i": g_inh_nS * b2.nS, "ext": params["stimulus"]["weight_nS"] * b2.nS}
-    target_var = {"e": "g_exc", "i": "g_inh", "ext": "g_exc"}
+    thalamus = b2.SpikeGeneratorGroup(net["n_thalamic"], src[order], times[order] * b2.ms, name="thalamus")
+    pre, post = np.asarray(net["pre"]), np.asarray(net["post"])
+    from_exc = pre < n_exc
+    sources = (  # name, source group (subgroups count from their first cell), source-local pre, global post, conductance, nS
+        ("from_exc", neurons[:n_exc], pre[from_exc], post[from_exc], "g_exc", g_exc_nS),
+        ("from_inh", neurons[n_exc:], pre[~from_exc] - n_exc, post[~from_exc], "g_inh", g_inh_nS),
+        ("from_thalamus", thalamus, net["thalamic_pre"], net["thalamic_post"], "g_exc", params["stimulus"]["weight_nS"]),
+    )
     synapses = []
-    for name, (pre, post) in split_projections(net).items():
-        src_key, tgt_key = name.split("2")
-        source = groups[{"e": "exc", "i": "inh", "ext": "thalamus"}[src_key]]
-        syn = b2.Synapses(source, groups[{"e": "exc", "i": "inh"}[tgt_key]], on_pre=f"{target_var[src_key]}_post += w",
-                          namespace={"w": weight[src_key]}, delay=s["delay_ms"] * b2.ms, name=name)
-        if len(pre):
-            syn.connect(i=np.asarray(pre, np.int32), j=np.asarray(post, np.int32))
+    for name, source, i, j, target_var, w_nS in sources:
+        syn = b2.Synapses(source, neurons, on_pre=f"{target_var}_post += w", namespace={"w": w_nS * b2.nS},
+                          delay=s["delay_ms"] * b2.ms, name=name)
+        if len(i):
+            syn.connect(i=np.asarray(i, np.int32), j=np.asarray(j, np.int32))
         synapses.append(syn)
-    n_traced = {pop: min(params["record"]["n_traced"], len(groups[pop])) for pop in ("exc", "inh")}
-    spike_mons = {pop: b2.SpikeMonitor(groups[pop], name=f"spikes_{pop}") for pop in ("exc", "inh")}
-    state_mons = {pop: b2.StateMonitor(groups[pop], ["v", "g_exc", "g_inh"], record=np.arange(n_traced[pop]), name=f"state_{pop}")
-                  for pop in ("exc", "inh")}
-    network = b2.Network(*groups.values(), *synapses, *spike_mons.values(), *state_mons.values())
+    traced = {pop: np.arange(min(params["record"]["n_traced"], n)) for pop, n in (("exc", n_exc), ("inh", net["n_inh"]))}
+    spike_mon = b2.SpikeMonitor(neurons, name="spikes")
+    state_mon = b2.StateMonitor(neurons, ["v", "g_exc", "g_inh"], record=np.concatenate([traced["exc"], n_exc + traced["inh"]]),
+                                name="traces")
+    network = b2.Network(neurons, thalamus, *synapses, spike_mon, state_mon)
     timings["build_s"] = time.perf_counter() - t0
-    log.info("brian2-native: built %d + %d cells, %d synapses (%s, %s) in %.1f s", net["n_exc"], net["n_inh"],
-             len(net["pre"]) + len(net["thalamic_pre"]), opts["method"], opts["codegen_target"], timings["build_s"])
+    log.info("brian2-native: built %d + %d cells, %d synapses (%s, %s) in %.1f s", n_exc, net["n_inh"],
+             len(pre) + len(net["thalamic_pre"]), opts["method"], opts["codegen_target"], timings["build_s"])
 
     t0 = time.perf_counter()
     network.run(s["t_stop_ms"] * b2.ms)
@@ -121,9 +124,8 @@ def simulate(network_path, g_exc_nS: float, g_inh_nS: float, params: dict, out_d
 
     t0 = time.perf_counter()
     n_spikes = {}
-    for pop in ("exc", "inh"):
-        block = _block(pop, spike_mons[pop], state_mons[pop], len(groups[pop]), n_traced[pop], s["t_stop_ms"])
-        n_spikes[pop] = int(spike_mons[pop].num_spikes)
+    for pop, block in _blocks(net, spike_mon, state_mon, traced, s["t_stop_ms"]).items():
+        n_spikes[pop] = int(sum(len(st) for st in block.segments[0].spiketrains))
         with atomic_path(out_dir / f"{pop}.neo.pkl") as tmp:
             neo.io.PickleIO(str(tmp)).write_block(block)
     timings["write_s"] = time.perf_counter() - t0

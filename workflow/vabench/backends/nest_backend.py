@@ -84,4 +84,38 @@ def spike_events(pop):
     ids = node_ids(pop)
     senders = np.asarray(events["senders"], dtype=np.int64)
     times = np.asarray(events["times"], dtype=np.float64) - simulator.state._time_offset
-    return np.searchsorted(ids, senders).astype(np.int32), times
+    keep = times <= simulator.state.t  # NEST steps past t_stop by up to min_delay; PyNN drops those
+    return np.searchsorted(ids, senders[keep]).astype(np.int32), times[keep]
+
+
+def recorded_block(pop, n_traced: int, t_stop_ms: float):
+    """The population's recording as a neo Block, read straight from NEST's recorders.
+
+    Same content as PyNN's ``pop.get_data()`` (a test compares them), in milliseconds
+    instead of seconds: PyNN regroups every traced sample in a Python loop.
+    """
+    import numpy as np
+    from pyNN.nest import simulator
+
+    from vabench.recording import block_from_arrays
+
+    cells, times = spike_events(pop)
+    traces, traced = {}, np.arange(min(n_traced, pop.size))
+    if len(traced):
+        device = pop.recorder._multimeter.device
+        events = device.get("events")
+        t = np.asarray(events.pop("times"), dtype=np.float64) - simulator.state._time_offset
+        keep = np.flatnonzero(t <= simulator.state.t)
+        senders = np.asarray(events.pop("senders"), dtype=np.int64)[keep]
+        order = keep[np.lexsort((t[keep], senders))]  # cell-major, time within a cell
+        del t, keep, senders
+        n_samples = len(order) // len(traced)
+        ctype = pop.celltype
+        for name in ("v", "gsyn_exc", "gsyn_inh"):
+            values = np.asarray(events.pop(ctype.variable_map[name]), dtype=np.float64)[order] * ctype.scale_factors[name]
+            # NEST does not record t=0; PyNN puts the initial value first, and so do we
+            initial = np.asarray(pop.initial_values[name].evaluate(simplify=False), dtype=np.float64)[traced]
+            traces[name] = np.vstack([initial[None, :], values.reshape(len(traced), n_samples).T])
+            del values
+        del events, order
+    return block_from_arrays(pop.label, pop.size, cells, times, t_stop_ms, traces, traced, simulator.state.dt)
