@@ -203,7 +203,7 @@ def _write_tsv(df: pd.DataFrame, path: Path) -> None:
 
 
 def print_tables(table: pd.DataFrame, overhead: pd.DataFrame | None) -> str:
-    lines = [f"{'backend':<14}{'thr':>4}{'N':>7}{'synapses':>10}{'setup s':>9}{'build s':>9}{'run s':>18}{'write s':>9}"
+    lines = [] if table.empty else [f"{'backend':<14}{'thr':>4}{'N':>7}{'synapses':>10}{'setup s':>9}{'build s':>9}{'run s':>18}{'write s':>9}"
              f"{'RTF':>7}{'peak MB':>9}{'spikes/s':>10}{'Hz':>6}"]
     for r in table.itertuples():
         lines.append(f"{r.backend:<14}{r.threads:>4}{r.n_cells:>7}{r.n_synapses:>10}{r.setup_s:>9.2f}{r.build_s:>9.2f}"
@@ -300,6 +300,9 @@ def main(argv=None) -> int:
     a.add_argument("--out", type=Path, default=Path("results/bench"))
     a.add_argument("--figure", type=Path, default=Path("results/figures/bench.png"))
     a.add_argument("--skip-overhead", action="store_true")
+    o = sub.add_parser("overhead", help="only our simulate job against the bare PyNN script")
+    o.add_argument("--config", default=str(ROOT / "config" / "bench.yaml"))
+    o.add_argument("--out", type=Path, default=Path("results/bench"))
     p = sub.add_parser("sweep-overhead")
     p.add_argument("--n-cells", type=int, default=4000)
     p.add_argument("--t-stop-ms", type=float, default=1000.0)
@@ -308,9 +311,14 @@ def main(argv=None) -> int:
     p.add_argument("--backend", default="nest")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    if args.command == "all":
+    if args.command in ("all", "overhead"):
         try:
-            run_bench(args.config, args.out, args.figure, args.skip_overhead)
+            if args.command == "all":
+                run_bench(args.config, args.out, args.figure, args.skip_overhead)
+            else:
+                overhead = bench_overhead(load_bench_config(args.config), args.out)
+                _write_tsv(overhead, args.out / "overhead.tsv")
+                print_tables(pd.DataFrame(), overhead)
         except ConfigError as err:
             print(f"vabench bench: {err}", file=sys.stderr)
             return 2

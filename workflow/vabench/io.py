@@ -20,9 +20,12 @@ import json
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:  # pandas costs 0.5 s to import; the simulate job never needs it
+    import pandas as pd
 
 POPULATIONS = ("exc", "inh")
 _UMASK = os.umask(0)
@@ -70,6 +73,8 @@ def write_spikes(path, spikes: pd.DataFrame) -> None:
 
 
 def empty_spikes() -> pd.DataFrame:
+    import pandas as pd
+
     return pd.DataFrame(
         {
             "population": pd.Categorical([], categories=POPULATIONS),
@@ -80,6 +85,8 @@ def empty_spikes() -> pd.DataFrame:
 
 
 def read_spikes(path) -> pd.DataFrame:
+    import pandas as pd
+
     try:
         df = pd.read_parquet(path)
     except Exception as err:  # pyarrow raises several types for a damaged file

@@ -1,0 +1,140 @@
+"""`make bench` on tiny networks, the fast NEST recording path, and Brian2's two code generators."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import ROOT
+from vabench.bench import load_bench_config
+from vabench.config import ConfigError
+
+BENCH_TINY = ROOT / "tests" / "data" / "bench-tiny.yaml"
+
+
+@pytest.fixture(scope="module")
+def bench(tmp_path_factory):
+    out = tmp_path_factory.mktemp("bench")
+    proc = subprocess.run([sys.executable, "-m", "vabench.bench", "all", "--config", str(BENCH_TINY), "--out", str(out / "bench"),
+                           "--figure", str(out / "bench.png")], capture_output=True, text=True, timeout=1200)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return out, proc
+
+
+@pytest.mark.slow
+def test_bench_table(bench):
+    out, proc = bench
+    table = pd.read_csv(out / "bench" / "bench.tsv", sep="\t")
+    rows = set(zip(table.backend, table.threads, table.n_cells))
+    assert rows == {("nest", 1, 200), ("nest", 2, 200), ("brian2-native", 1, 200), ("nest", 1, 500), ("nest", 2, 500)}
+    assert (table.loc[table.n_cells == 200, "repeats"] == 2).all() and (table.loc[table.n_cells == 500, "repeats"] == 1).all()
+    for m in ("setup_s", "build_s", "run_s", "write_s", "job_s", "rtf", "peak_mb", "spikes_per_s"):
+        assert (table[f"{m}_min"] <= table[m] + 1e-12).all() and (table[m] <= table[f"{m}_max"] + 1e-12).all(), m
+        assert (table[m] > 0).all(), m
+    # phases are timed inside the job, so they add up to less than the job's wall time
+    assert (table[["setup_s", "build_s", "run_s", "write_s"]].sum(axis=1) < table["job_s"]).all()
+    assert table["peak_mb"].between(100, 4000).all()
+    repeats = pd.read_csv(out / "bench" / "repeats.tsv", sep="\t")
+    assert np.allclose(repeats["rtf"], repeats["run_s"] / (repeats["t_stop_ms"] / 1000.0))
+    # stored input: NEST gives the same spikes on 1 and 2 threads, and every backend fires in the sustained band
+    nest = repeats[repeats.backend == "nest"].groupby(["n_cells", "threads"])["n_spikes"].unique()
+    assert nest.loc[(200, 1)].tolist() == nest.loc[(200, 2)].tolist() and len(nest.loc[(200, 1)]) == 1
+    assert table["rate_hz"].between(5, 100).all(), table[["backend", "n_cells", "rate_hz"]]
+    assert "spikes/s" in proc.stdout and "ratio" in proc.stdout  # the printed table
+
+
+@pytest.mark.slow
+def test_bench_overhead_and_figure(bench):
+    out, _ = bench
+    overhead = pd.read_csv(out / "bench" / "overhead.tsv", sep="\t")
+    assert list(overhead.backend) == ["nest"]
+    row = overhead.iloc[0]
+    assert row.ratio == pytest.approx(row.job_s / row.bare_s, rel=1e-3)
+    # our job loads the same stored network with native connections and fast writes: not slower than
+    # the plain script (measured 0.5 here)
+    assert row.ratio <= 1.15, overhead.to_string()
+    assert row.snakemake_s >= row.job_s
+    assert (out / "bench.png").stat().st_size > 20_000 and (out / "bench.svg").exists()
+    info = json.loads((out / "bench" / "bench.json").read_text())
+    assert info["config"]["repeats"] == 2 and "workflow_commit" in info and info["wall_s"] > 0
+
+
+@pytest.mark.parametrize("bad, key", [
+    ({"repeats": 0}, "repeats"),
+    ({"runs": [{"backend": "nestt"}]}, "runs.0.backend"),
+    ({"networks": [{"n_cells": 100}]}, "networks.0"),
+    ({"speed": 1}, "speed"),
+])
+def test_bench_config_errors(tmp_path, bad, key):
+    import yaml
+
+    path = tmp_path / "bench.yaml"
+    path.write_text(yaml.safe_dump(bad))
+    with pytest.raises(ConfigError) as err:
+        load_bench_config(path)
+    msg = str(err.value)
+    assert key in msg and "\n" not in msg
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "vabench.bench", "all", "--config", str(path), "--out", str(out)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2 and key in proc.stderr and not out.exists()
+
+
+def test_default_bench_config_is_valid():
+    cfg = load_bench_config(ROOT / "config" / "bench.yaml")
+    assert cfg["repeats"] >= 3
+    assert {n["n_cells"] for n in cfg["networks"]} >= {1000, 4000, 10000}
+    assert {(r["backend"], r["threads"]) for r in cfg["runs"]} >= {("nest", 1), ("nest", 2), ("neuron", 1), ("brian2", 1),
+                                                                  ("brian2-native", 1)}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["nest", "neuron"])
+def test_fast_recording_equals_get_data(tiny_config, tiny_network, backend):
+    """The Block read straight from the simulator's recorders equals PyNN's get_data(), spikes and traces."""
+    from vabench.backends import get_backend
+    from vabench.network import load_network
+    from vabench.simulate import build_model
+
+    mod = get_backend(backend)
+    sim = mod.import_sim()
+    net = load_network(tiny_network)
+    mod.setup(sim, 0.1, 0.2, 1, 2)
+    model = build_model(sim, mod, net, tiny_config["cell"], 8.0, 80.0, tiny_config["stimulus"]["weight_nS"], 0.2, 5)
+    sim.run(150.0)
+    try:
+        for pop in ("exc", "inh"):
+            p = model["populations"][pop]
+            fast, ref = mod.recorded_block(p, 5, 150.0).segments[0], p.get_data().segments[0]
+            assert len(fast.spiketrains) == len(ref.spiketrains) == p.size
+            assert sum(len(st) for st in ref.spiketrains) > 0
+            for a, b in zip(fast.spiketrains, ref.spiketrains):
+                assert a.annotations["source_index"] == b.annotations["source_index"]
+                assert np.array_equal(a.magnitude, b.magnitude)
+                assert float(a.t_stop) == pytest.approx(float(b.t_stop)) and float(a.t_start) == pytest.approx(float(b.t_start))
+            ref_signals = {s.name: s for s in ref.analogsignals}
+            assert {s.name for s in fast.analogsignals} == set(ref_signals) == {"v", "gsyn_exc", "gsyn_inh"}
+            for s in fast.analogsignals:
+                r = ref_signals[s.name]
+                assert s.shape == r.shape == (1501, 5) and s.units == r.units and s.sampling_period == r.sampling_period
+                assert np.array_equal(s.magnitude, r.magnitude), s.name
+    finally:
+        sim.end()
+
+
+@pytest.mark.slow
+def test_brian2_native_cython_and_numpy_agree(tiny_config, tiny_network, tmp_path):
+    """Both code generators run the same equations: the same network dynamics."""
+    from vabench.config import validate_config
+    from vabench.simulate import simulate
+
+    infos = {}
+    for target in ("cython", "numpy"):
+        cfg = validate_config({**{k: v for k, v in tiny_config.items()}, "brian2": {"codegen_target": target}})
+        infos[target] = simulate(tiny_network, "brian2-native", 8.0, 80.0, cfg, tmp_path / target)
+    counts = {t: sum(i["n_spikes"].values()) for t, i in infos.items()}
+    assert counts["cython"] > 1000
+    assert abs(counts["cython"] - counts["numpy"]) / counts["numpy"] < 0.05, counts
