@@ -203,12 +203,12 @@ def _write_tsv(df: pd.DataFrame, path: Path) -> None:
 
 
 def print_tables(table: pd.DataFrame, overhead: pd.DataFrame | None) -> str:
-    lines = [] if table.empty else [f"{'backend':<14}{'thr':>4}{'N':>7}{'synapses':>10}{'setup s':>9}{'build s':>9}{'run s':>18}{'write s':>9}"
-             f"{'RTF':>7}{'peak MB':>9}{'spikes/s':>10}{'Hz':>6}"]
+    lines = [] if table.empty else [f"{'backend':<14}{'thr':>4}{'N':>7}{'p':>7}{'synapses':>10}{'ms':>6}{'setup s':>9}{'build s':>9}"
+                                    f"{'run s (min-max)':>23}{'write s':>9}{'job s':>8}{'RTF':>7}{'peak MiB':>10}{'spikes/s':>10}{'Hz':>6}"]
     for r in table.itertuples():
-        lines.append(f"{r.backend:<14}{r.threads:>4}{r.n_cells:>7}{r.n_synapses:>10}{r.setup_s:>9.2f}{r.build_s:>9.2f}"
-                     f"{f'{r.run_s:.2f} ({r.run_s_min:.2f}-{r.run_s_max:.2f})':>18}{r.write_s:>9.2f}{r.rtf:>7.2f}"
-                     f"{r.peak_mb:>9.0f}{r.spikes_per_s:>10.0f}{r.rate_hz:>6.1f}")
+        lines.append(f"{r.backend:<14}{r.threads:>4}{r.n_cells:>7}{r.p_connect:>7g}{r.n_synapses:>10}{r.t_stop_ms:>6g}{r.setup_s:>9.2f}"
+                     f"{r.build_s:>9.2f}{f'{r.run_s:.2f} ({r.run_s_min:.2f}-{r.run_s_max:.2f})':>23}{r.write_s:>9.2f}{r.job_s:>8.1f}"
+                     f"{r.rtf:>7.2f}{r.peak_mb:>10.0f}{r.spikes_per_s:>10.0f}{r.rate_hz:>6.1f}")
     if overhead is not None and len(overhead):
         lines.append("")
         lines.append(f"{'overhead':<10}{'N':>6}{'bare script s':>15}{'our job s':>11}{'ratio':>20}{'snakemake call s':>18}")
@@ -218,6 +218,22 @@ def print_tables(table: pd.DataFrame, overhead: pd.DataFrame | None) -> str:
     text = "\n".join(lines)
     print(text)
     return text
+
+
+def _finish(table: pd.DataFrame, overhead: pd.DataFrame | None, out: Path, figure: Path, subtitle: str) -> None:
+    from vabench.figures.bench import bench_figure
+
+    bench_figure(table, overhead, figure, subtitle)
+    text = print_tables(table, overhead)
+    with atomic_path(out / "bench.txt") as tmp:
+        Path(tmp).write_text(text + "\n")
+
+
+def redraw(out: Path, figure: Path) -> None:
+    """The figure and bench.txt again from the stored tables (no simulation)."""
+    info = json.loads((out / "bench.json").read_text())
+    overhead = pd.read_csv(out / "overhead.tsv", sep="\t") if (out / "overhead.tsv").exists() else None
+    _finish(pd.read_csv(out / "bench.tsv", sep="\t"), overhead, out, figure, info["subtitle"])
 
 
 def run_bench(config_path, out: Path, figure: Path, skip_overhead: bool = False) -> pd.DataFrame:
@@ -232,14 +248,11 @@ def run_bench(config_path, out: Path, figure: Path, skip_overhead: bool = False)
     overhead = None if skip_overhead or not bcfg["overhead"]["backends"] else bench_overhead(bcfg, out)
     if overhead is not None:
         _write_tsv(overhead, out / "overhead.tsv")
-    from vabench.figures.bench import bench_figure
     from vabench.provenance import git_commit
 
-    bench_figure(table, overhead, figure, f"{platform.node()}, {os.cpu_count()} cores, {started:%Y-%m-%d}")
-    text = print_tables(table, overhead)
-    with atomic_path(out / "bench.txt") as tmp:
-        Path(tmp).write_text(text + "\n")
-    write_json(out / "bench.json", {"config": bcfg, "warm_up_s": warm, "wall_s": time.perf_counter() - t0,
+    subtitle = f"{platform.node()}, {os.cpu_count()} cores, {started:%Y-%m-%d}"
+    _finish(table, overhead, out, figure, subtitle)
+    write_json(out / "bench.json", {"config": bcfg, "warm_up_s": warm, "wall_s": time.perf_counter() - t0, "subtitle": subtitle,
                                     "started_utc": started.isoformat(), "host": platform.node(), "cpus": os.cpu_count(),
                                     "workflow_commit": git_commit()})
     log.info("bench done in %.0f s", time.perf_counter() - t0)
@@ -300,6 +313,9 @@ def main(argv=None) -> int:
     a.add_argument("--out", type=Path, default=Path("results/bench"))
     a.add_argument("--figure", type=Path, default=Path("results/figures/bench.png"))
     a.add_argument("--skip-overhead", action="store_true")
+    r = sub.add_parser("redraw", help="the figure and the printed table again from results/bench/*.tsv")
+    r.add_argument("--out", type=Path, default=Path("results/bench"))
+    r.add_argument("--figure", type=Path, default=Path("results/figures/bench.png"))
     o = sub.add_parser("overhead", help="only our simulate job against the bare PyNN script")
     o.add_argument("--config", default=str(ROOT / "config" / "bench.yaml"))
     o.add_argument("--out", type=Path, default=Path("results/bench"))
@@ -311,6 +327,9 @@ def main(argv=None) -> int:
     p.add_argument("--backend", default="nest")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    if args.command == "redraw":
+        redraw(args.out, args.figure)
+        return 0
     if args.command in ("all", "overhead"):
         try:
             if args.command == "all":

@@ -33,6 +33,7 @@ def bench_figure(table: pd.DataFrame, overhead: pd.DataFrame | None, out_png, su
     fig, axes = plt.subplots(2, 2, figsize=(11, 8.5), layout="constrained")
     sizes = np.sort(table["n_cells"].unique())
     runs = table.drop_duplicates(["backend", "threads"])[["backend", "threads"]]
+    extra_label = None
     for r in runs.itertuples():
         d = table[(table.backend == r.backend) & (table.threads == r.threads)].sort_values("n_cells")
         extra = d[d.duplicated("n_cells", keep="first")]  # a second network at a size: the memory check
@@ -40,10 +41,10 @@ def bench_figure(table: pd.DataFrame, overhead: pd.DataFrame | None, out_png, su
         for ax, m in ((axes[0, 0], "rtf"), (axes[1, 0], "peak_mb")):
             line = ax.errorbar(d["n_cells"], d[m], yerr=_errors(d, m), marker="o", capsize=3, label=_label(r))
         for e in extra.itertuples():
-            axes[1, 0].plot(e.n_cells, e.peak_mb, marker="s", mfc="none", ms=9, color=line[0].get_color(),
-                            label=f"{_label(r)}: p {e.p_connect:g}, {e.t_stop_ms:g} ms")
+            axes[1, 0].plot(e.n_cells, e.peak_mb, marker="s", mfc="none", ms=9, color=line[0].get_color())
+            extra_label = f"open squares: N={e.n_cells:,} at p {e.p_connect:g} ({e.n_synapses / 1e6:.1f} M synapses), {e.t_stop_ms:g} ms"
     for ax, ylabel, title in ((axes[0, 0], "real-time factor (run wall time / simulated time)", "a  Simulation speed"),
-                              (axes[1, 0], "peak memory of the job (MB)", "c  Memory")):
+                              (axes[1, 0], "peak memory of the job (MiB, its own ru_maxrss)", "c  Memory")):
         ax.set_xscale("log")
         ax.set_xticks(sizes, [f"{n:,}" for n in sizes])
         ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
@@ -57,8 +58,11 @@ def bench_figure(table: pd.DataFrame, overhead: pd.DataFrame | None, out_png, su
     axes[0, 0].yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     axes[1, 0].set_ylim(bottom=0)
     axes[0, 0].legend(fontsize=8)
-    if len(axes[1, 0].get_legend_handles_labels()[0]) > len(runs):
-        axes[1, 0].legend(fontsize=7)
+    axes[1, 0].axhline(1e9 / 2**20, color="grey", lw=0.8, ls="--")
+    axes[1, 0].annotate("1 GB", (sizes[0], 1e9 / 2**20), va="bottom", fontsize=8, color="grey")
+    if extra_label:
+        axes[1, 0].plot([], [], marker="s", mfc="none", ls="none", color="black", label=extra_label)
+        axes[1, 0].legend(fontsize=7, loc="upper left")
     if (table["rtf"] > 0).any():
         axes[0, 0].axhline(1.0, color="grey", lw=0.8, ls=":")
 
