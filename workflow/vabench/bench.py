@@ -21,14 +21,12 @@ import json
 import logging
 import os
 import platform
-import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import yaml
 
@@ -50,13 +48,11 @@ def load_bench_config(path) -> dict:
     return validate_against(yaml.safe_load(path.read_text()) or {}, yaml.safe_load(BENCH_SCHEMA.read_text()))
 
 
-def _study_config(n_cells: int, p_connect: float, t_stop_ms: float, threads: int, extra: dict | None = None) -> dict:
+def _study_config(n_cells: int, p_connect: float, t_stop_ms: float, threads: int) -> dict:
     cfg = {"network": {"n_cells": n_cells, "p_connect": p_connect},
            "simulation": {"t_stop_ms": t_stop_ms, "threads": threads},
            # the job never reads these; short benchmark runs only must pass their checks
            "analysis": {"sustained_window_ms": min(100.0, t_stop_ms / 2)}, "spectra": {"t_start_ms": 0.0}}
-    for key, value in (extra or {}).items():
-        cfg.setdefault(key, {}).update(value)
     return validate_config(cfg)
 
 
@@ -93,7 +89,7 @@ def time_job(cfg: dict, network: Path, backend: str, g_exc: float, g_inh: float,
 
 
 def _warm_up(out: Path, bcfg: dict) -> dict:
-    """Untimed first jobs: Brian2's Cython cache (compiled once per machine) and NEURON's mechanisms."""
+    """An untimed first job that fills Brian2's Cython cache (compiled once per machine, ~2 min when cold)."""
     warm = {}
     backends = {r["backend"] for r in bcfg["runs"]}
     if "brian2-native" in backends:

@@ -43,14 +43,15 @@ def _blocks(net, spike_mon, state_mon, traced: dict, t_stop_ms):
 
     cells, times = np.asarray(spike_mon.i_[:]), np.asarray(spike_mon.t_[:]) * 1e3  # s -> ms
     dt_ms = float(state_mon.clock.dt / 1e-3)
+    recorded = {}  # traced cells (exc then inh) x samples, in mV and uS
+    if len(traced["exc"]) + len(traced["inh"]):
+        recorded = {name: np.asarray(getattr(state_mon, attr + "_")) * scale
+                    for name, attr, scale in (("v", "v", 1e3), ("gsyn_exc", "g_exc", 1e6), ("gsyn_inh", "g_inh", 1e6))}
     blocks, column = {}, 0
     for pop, n, offset in (("exc", net["n_exc"], 0), ("inh", net["n_inh"], net["n_exc"])):
         mine = (cells >= offset) & (cells < offset + n)
         k = len(traced[pop])
-        traces = None
-        if k:
-            traces = {name: np.asarray(getattr(state_mon, attr + "_"))[column:column + k].T * scale
-                      for name, attr, scale in (("v", "v", 1e3), ("gsyn_exc", "g_exc", 1e6), ("gsyn_inh", "g_inh", 1e6))}
+        traces = {name: data[column:column + k].T for name, data in recorded.items()} if k else None
         column += k
         blocks[pop] = block_from_arrays(pop, n, cells[mine] - offset, times[mine], t_stop_ms, traces, traced[pop], dt_ms)
     return blocks
