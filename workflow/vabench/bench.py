@@ -48,12 +48,14 @@ def load_bench_config(path) -> dict:
     return validate_against(yaml.safe_load(path.read_text()) or {}, yaml.safe_load(BENCH_SCHEMA.read_text()))
 
 
+def _short_run_settings(t_stop_ms: float) -> dict:
+    # the simulate job never reads these; short benchmark runs only must pass their checks
+    return {"analysis": {"sustained_window_ms": min(100.0, t_stop_ms / 2)}, "spectra": {"t_start_ms": 0.0}}
+
+
 def _study_config(n_cells: int, p_connect: float, t_stop_ms: float, threads: int) -> dict:
-    cfg = {"network": {"n_cells": n_cells, "p_connect": p_connect},
-           "simulation": {"t_stop_ms": t_stop_ms, "threads": threads},
-           # the job never reads these; short benchmark runs only must pass their checks
-           "analysis": {"sustained_window_ms": min(100.0, t_stop_ms / 2)}, "spectra": {"t_start_ms": 0.0}}
-    return validate_config(cfg)
+    return validate_config({"network": {"n_cells": n_cells, "p_connect": p_connect},
+                            "simulation": {"t_stop_ms": t_stop_ms, "threads": threads}, **_short_run_settings(t_stop_ms)})
 
 
 def _stored_network(out: Path, cfg: dict) -> Path:
@@ -156,8 +158,7 @@ def bench_overhead(bcfg: dict, out: Path) -> pd.DataFrame:
     for backend in o["backends"]:
         work = out / "overhead" / backend
         cfg = {"network": {"n_cells": o["n_cells"]}, "simulation": {"t_stop_ms": o["t_stop_ms"]}, "backends": [backend],
-               "weights": [{"g_exc_nS": w["g_exc_nS"], "g_inh_nS": w["g_inh_nS"]}],
-               "analysis": {"sustained_window_ms": min(100.0, o["t_stop_ms"] / 2)}, "spectra": {"t_start_ms": 0.0}}
+               "weights": [{"g_exc_nS": w["g_exc_nS"], "g_inh_nS": w["g_inh_nS"]}], **_short_run_settings(o["t_stop_ms"])}
         full = validate_config(cfg)
         (work / "config").mkdir(parents=True, exist_ok=True)
         (work / "config" / "config.yaml").write_text(yaml.safe_dump(cfg))
