@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from vabench.config import network_name, network_params, validate_config
+from vabench.config import ensemble_networks, network_name, network_params, validate_config
 from vabench.io import DamagedFileError
 from vabench.network import build_network, load_network, save_network, split_projections, thalamic_spike_trains
 
@@ -25,7 +25,7 @@ def test_other_seed_other_network_and_name():
 
 def test_weights_do_not_change_the_network_name():
     a = validate_config({"weights": [{"g_exc_nS": 4, "g_inh_nS": 51}]})
-    b = validate_config({"weights": [{"g_exc_nS": 6, "g_inh_nS": 67}], "analysis": {"sustained_window_ms": 50}})
+    b = validate_config({"weights": [{"g_exc_nS": 6, "g_inh_nS": 67}], "analysis": {"t_start_ms": 50}})
     assert network_name(a) == network_name(b)
 
 
@@ -74,3 +74,29 @@ def test_truncated_network_file_names_the_file(tmp_path):
     path.write_bytes(path.read_bytes()[:200])
     with pytest.raises(DamagedFileError, match="network.npz.*rebuild it with: snakemake"):
         load_network(path)
+
+
+def test_replicate_moves_exactly_one_input_spike_by_one_step():
+    cfg = small(6, n=400, dt_ms=0.1, delay_ms=0.2)
+    base = build_network(network_params(cfg))
+    reps = [build_network(network_params(cfg, r)) for r in (1, 2)]
+    for rep in reps:
+        for key in ("pre", "post", "v_init_mV", "thalamic_source", "thalamic_pre", "thalamic_post"):
+            np.testing.assert_array_equal(rep[key], base[key])
+        moved = np.flatnonzero(rep["thalamic_time_ms"] != base["thalamic_time_ms"])
+        assert len(moved) == 1
+        assert abs(rep["thalamic_time_ms"][moved[0]] - base["thalamic_time_ms"][moved[0]]) == pytest.approx(0.1)
+        assert rep["thalamic_time_ms"].min() > 0.2  # still after the first delay
+    assert not np.array_equal(reps[0]["thalamic_time_ms"], reps[1]["thalamic_time_ms"])
+    again = build_network(network_params(cfg, 1))
+    np.testing.assert_array_equal(again["thalamic_time_ms"], reps[0]["thalamic_time_ms"])
+
+
+def test_ensemble_names_every_seed_and_replicate():
+    cfg = validate_config({"network": {"n_cells": 300}, "ensemble": {"seeds": [5, 7], "replicates": 2}})
+    nets = ensemble_networks(cfg)
+    assert [(n["seed"], n["replicate"]) for n in nets] == [(5, 0), (5, 1), (5, 2), (7, 0), (7, 1), (7, 2)]
+    assert len({n["name"] for n in nets}) == 6
+    assert nets[0]["name"].startswith("N300_seed5_") and nets[1]["name"].startswith("N300_seed5r1_")
+    # replicate 0 is the seed's network, under the name it had before replicates existed
+    assert nets[3]["params"] == network_params(validate_config({"network": {"n_cells": 300, "seed": 7}}))

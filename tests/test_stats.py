@@ -2,11 +2,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from vabench.compare import agreement_table, compare_pair, rel_diff
-from vabench.stats import cell_table, closing_rate, cv_isi, firing_rates, is_sustained, population_rate, run_summary
+from scipy.stats import variation
 
-THRESHOLDS = {"max_rate_rel_diff": 0.15, "max_ks_rate": 0.2, "max_ks_cv": 0.25}
-ANALYSIS = {"sustained_window_ms": 100.0, "sustained_min_rate_hz": 1.0, "min_spikes_cv": 3}
+from vabench.stats import (cell_table, closing_rate, cv_isi, firing_rates, isi_stats, pairwise_correlations,
+                           population_rate, run_summary, spike_count_chi2, survival_time)
+
+ANALYSIS = {"t_start_ms": 0.0, "survival_bin_ms": 20.0, "sustained_min_rate_hz": 1.0, "min_spikes_cv": 3}
 
 
 def spikes_df(rows):
@@ -43,6 +44,9 @@ def test_rates_are_exact():
     np.testing.assert_allclose(rates, [6.0, 0.0, 0.0])  # the spike at 500 ms is outside [0, 500)
     cells = cell_table(spikes_df([("exc", 0, 1.0), ("exc", 0, 2.0), ("inh", 1, 3.0)]), {"exc": 2, "inh": 2}, 1000.0)
     assert list(cells["rate_hz"]) == [2.0, 0.0, 0.0, 1.0]
+    later = cell_table(spikes_df([("exc", 0, 1.0), ("exc", 0, 600.0), ("inh", 1, 3.0)]), {"exc": 2, "inh": 2}, 1000.0,
+                       t_start_ms=500.0)
+    assert list(later["rate_hz"]) == [2.0, 0.0, 0.0, 0.0]  # one spike in 0.5 s; the kick's spikes are left out
 
 
 def test_population_rate_and_closing_window():
@@ -52,41 +56,79 @@ def test_population_rate_and_closing_window():
     assert closing_rate(sp, 10, 1000.0, 100.0) == pytest.approx(10.0)
 
 
-def test_sustained_flag():
+def test_survival_time_and_sustained():
     rng = np.random.default_rng(1)
-    alive = spikes_df(poisson_spikes(rng, 50, 10.0, 1000.0, "exc"))
-    dead = alive[alive["time_ms"] < 200.0]
-    assert is_sustained(alive, 50, 1000.0, 100.0, 1.0)
-    assert not is_sustained(dead, 50, 1000.0, 100.0, 1.0)
-    assert not is_sustained(dead.iloc[:0], 50, 1000.0, 100.0, 0.0)
-    cells = cell_table(dead, {"exc": 50, "inh": 0}, 1000.0)
-    summary = run_summary(dead, cells, 1000.0, ANALYSIS)
-    assert not summary["sustained"].any()
+    alive = spikes_df(poisson_spikes(rng, 50, 10.0, 500.0, "exc"))
+    assert survival_time(alive, 50, 500.0) == 500.0
+    # the audit's case: died at 424-468 ms of 500 used to count as sustained (100 ms closing window)
+    for death in (424.0, 450.0, 468.0):
+        dead = alive[alive["time_ms"] < death]
+        t = survival_time(dead, 50, 500.0)
+        assert death - 20.0 <= t <= death + 20.0 and t < 500.0, (death, t)
+        cells = cell_table(dead, {"exc": 50, "inh": 0}, 500.0)
+        assert not run_summary(dead, cells, 500.0, ANALYSIS)["sustained"].any()
+    assert survival_time(alive.iloc[:0], 50, 500.0) == 0.0
+    cells = cell_table(alive, {"exc": 50, "inh": 0}, 500.0)
+    assert run_summary(alive, cells, 500.0, ANALYSIS)["sustained"].all()
 
 
-def test_same_statistics_agree_different_differ():
-    rng = np.random.default_rng(2)
-    a = spikes_df(poisson_spikes(rng, 200, 15.0, 1000.0, "exc") + poisson_spikes(rng, 50, 15.0, 1000.0, "inh"))
-    b = spikes_df(poisson_spikes(rng, 200, 15.0, 1000.0, "exc") + poisson_spikes(rng, 50, 15.0, 1000.0, "inh"))
-    fast = spikes_df(poisson_spikes(rng, 200, 60.0, 1000.0, "exc") + poisson_spikes(rng, 50, 60.0, 1000.0, "inh"))
-    n = {"exc": 200, "inh": 50}
-    runs = {("nest", 4.0, 51.0): (cell_table(a, n, 1000.0), True),
-            ("neuron", 4.0, 51.0): (cell_table(b, n, 1000.0), True),
-            ("brian2", 4.0, 51.0): (cell_table(fast, n, 1000.0), True)}
-    table = agreement_table(runs, THRESHOLDS)
-    assert len(table) == 6  # 3 pairs x 2 populations
-    verdict = {(r.backend_a, r.backend_b, r.population): r.verdict for r in table.itertuples()}
-    assert verdict[("nest", "neuron", "exc")] == "agree"
-    assert verdict[("nest", "brian2", "exc")] == "differ"
-    assert verdict[("neuron", "brian2", "inh")] == "differ"
+def test_sustained_agrees_with_the_closing_window_where_both_apply():
+    """New definition against the old one (mean rate in the last 100 ms >= 1 Hz) on runs that
+    are clearly alive or clearly dead: the two must agree there."""
+    rng = np.random.default_rng(3)
+    for rate, death in ((10.0, None), (10.0, 300.0), (5.0, None), (20.0, 100.0)):
+        sp = spikes_df(poisson_spikes(rng, 100, rate, 1000.0, "exc"))
+        if death:
+            sp = sp[sp["time_ms"] < death]
+        old = closing_rate(sp, 100, 1000.0, 100.0) >= 1.0
+        assert (survival_time(sp, 100, 1000.0) >= 1000.0) == old
 
 
-def test_sustained_on_one_side_only_differs():
-    cells = cell_table(spikes_df([("exc", 0, float(t)) for t in range(1, 100)]), {"exc": 1, "inh": 1}, 100.0)
-    row = compare_pair(cells[cells.population == "exc"], cells[cells.population == "exc"], True, False, THRESHOLDS)
-    assert row["verdict"] == "differ" and "sustained" in row["reason"]
+def test_cv_and_lv_from_elephant_match_the_definitions():
+    rng = np.random.default_rng(4)
+    t = np.cumsum(rng.exponential(20.0, size=400))
+    cv, lv = isi_stats(t)
+    isi = np.diff(t)
+    assert cv == pytest.approx(variation(isi))  # the old definition: scipy's variation, ddof 0
+    assert lv == pytest.approx(3 * np.mean(((isi[:-1] - isi[1:]) / (isi[:-1] + isi[1:])) ** 2))
+    assert lv == pytest.approx(1.0, abs=0.15)  # Poisson
+    assert isi_stats(np.arange(0, 1000, 10.0)) == pytest.approx((0.0, 0.0), abs=1e-12)
 
 
-def test_rel_diff():
-    assert rel_diff(0.0, 0.0) == 0.0
-    assert rel_diff(10.0, 30.0) == pytest.approx(1.0)
+def test_cv_needs_min_spikes_in_the_window():
+    sp = spikes_df([("exc", 0, float(t)) for t in range(5, 100, 10)] + [("exc", 1, float(t)) for t in range(300, 500, 10)])
+    cells = cell_table(sp, {"exc": 2, "inh": 0}, 500.0, min_spikes_cv=10, t_start_ms=200.0)
+    assert np.isnan(cells.loc[0, "cv_isi"]) and cells.loc[0, "n_spikes"] == 0  # its spikes are all before 200 ms
+    assert cells.loc[1, "cv_isi"] == pytest.approx(0.0, abs=1e-9) and cells.loc[1, "n_spikes"] == 20
+    assert cell_table(sp, {"exc": 2, "inh": 0}, 500.0, min_spikes_cv=10, t_start_ms=400.0).loc[1, "cv_isi"] == 0.0
+    assert cell_table(sp, {"exc": 2, "inh": 0}, 500.0, min_spikes_cv=10, t_start_ms=410.0)["cv_isi"].isna().all()
+
+
+def test_spike_count_chi2_alive_window():
+    rng = np.random.default_rng(5)
+    n = {"exc": 80, "inh": 20}
+    sp = spikes_df(poisson_spikes(rng, 80, 10.0, 1000.0, "exc") + poisson_spikes(rng, 20, 10.0, 1000.0, "inh"))
+    full = spike_count_chi2(sp, n, 200.0, 1000.0)
+    assert 0 < full < 0.05  # independent cells: about 1/N
+    dead = sp[sp["time_ms"] < 500.0]
+    # counting the silence after death inflates it; over the alive window it is the same as a live run's
+    assert spike_count_chi2(dead, n, 200.0, 1000.0) > 3 * full
+    assert spike_count_chi2(dead, n, 200.0, 500.0) == pytest.approx(spike_count_chi2(sp, n, 200.0, 500.0))
+    sync = spikes_df([("exc", c, float(t)) for c in range(80) for t in range(210, 1000, 37)] + [("inh", 0, 300.0)])
+    assert spike_count_chi2(sync, n, 200.0, 1000.0) > 0.5
+
+
+def test_pairwise_correlations():
+    rng = np.random.default_rng(6)
+    n = {"exc": 80, "inh": 40}
+    sp = spikes_df(poisson_spikes(rng, 80, 20.0, 1000.0, "exc") + poisson_spikes(rng, 40, 20.0, 1000.0, "inh"))
+    pairs = pairwise_correlations(sp, n, 200.0, 1000.0)
+    exc = pairs[pairs["population"] == "exc"]
+    assert len(exc) == 50 * 49 // 2 >= 500  # 50 sampled cells
+    assert len(pairs[pairs["population"] == "inh"]) == 40 * 39 // 2
+    assert abs(exc["corr"].mean()) < 0.01 and exc["corr"].std() < 0.1  # independent trains
+    # a shared drive: every cell copies one train half of the time
+    common = np.sort(rng.uniform(200, 1000, 40))
+    rows = [("exc", c, float(t)) for c in range(60) for t in common] + poisson_spikes(rng, 60, 10.0, 1000.0, "exc")
+    corr = pairwise_correlations(spikes_df(rows), {"exc": 60, "inh": 0}, 200.0, 1000.0)["corr"]
+    assert corr.mean() > 0.3

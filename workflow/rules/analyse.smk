@@ -4,6 +4,7 @@ rule run_statistics:
         run=f"{RUN_DIR}/run.json",
     output:
         cells=f"{RUN_DIR}/cells.tsv",
+        pairs=f"{RUN_DIR}/pairs.tsv",
         summary=f"{RUN_DIR}/summary.tsv",
     params:
         analysis=config["analysis"],
@@ -38,16 +39,25 @@ rule summary:
 rule agreement:
     input:
         cells=run_files("cells.tsv"),
+        pairs=run_files("pairs.tsv"),
         summaries=run_files("summary.tsv"),
+        fits=run_files("fooof.tsv"),
     output:
         agreement=report(
             "results/stats/agreement.tsv",
             caption="../report/agreement.rst",
             category="Multi-simulator comparison",
-            labels={"table": "agreement"},
+            labels={"table": "verdict per statistic"},
+        ),
+        pairs=report(
+            "results/stats/agreement_pairs.tsv",
+            caption="../report/agreement_pairs.rst",
+            category="Multi-simulator comparison",
+            labels={"table": "verdict per pair (read first)"},
         ),
     params:
-        thresholds=config["compare"],
+        backends=BACKENDS,
+        compare={k: v for k, v in config["compare"].items() if k != "divergence_windows_ms"},
     log:
         "logs/agreement.log",
     conda:
@@ -56,11 +66,33 @@ rule agreement:
         "../scripts/agreement.py"
 
 
+rule divergence:
+    input:
+        spikes=run_files("spikes.parquet"),
+        runs=run_files("run.json"),
+    output:
+        divergence=report(
+            "results/stats/divergence.tsv",
+            caption="../report/divergence_table.rst",
+            category="Multi-simulator comparison",
+            labels={"table": "divergence"},
+        ),
+    params:
+        windows_ms=config["compare"]["divergence_windows_ms"],
+    log:
+        "logs/divergence.log",
+    conda:
+        "../../envs/analysis.yaml"
+    script:
+        "../scripts/divergence.py"
+
+
 rule run_spectra:
     input:
         spikes=f"{RUN_DIR}/spikes.parquet",
         traces=f"{RUN_DIR}/traces.npz",
         run=f"{RUN_DIR}/run.json",
+        summary=f"{RUN_DIR}/summary.tsv",
     output:
         psd=f"{RUN_DIR}/psd.tsv",
         fits=f"{RUN_DIR}/fooof.tsv",
@@ -79,13 +111,24 @@ rule run_spectra:
 rule spectra_table:
     input:
         fits=run_files("fooof.tsv"),
+        psd=run_files("psd.tsv"),
+        summary="results/stats/summary.tsv",
     output:
         spectra=report(
             "results/stats/spectra.tsv",
             caption="../report/spectra_table.rst",
             category="Spectra",
-            labels={"table": "FOOOF fits"},
+            labels={"table": "FOOOF fits per run"},
         ),
+        ensemble=report(
+            "results/stats/spectra_ensemble.tsv",
+            caption="../report/spectra_ensemble.rst",
+            category="Spectra",
+            labels={"table": "FOOOF fits of the ensemble-mean spectra"},
+        ),
+        mean_psd="results/stats/spectra_mean_psd.tsv",
+    params:
+        spectra=config["spectra"],
     log:
         "logs/spectra_table.log",
     conda:

@@ -7,6 +7,7 @@ sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
 from vabench.config import (
     ConfigError,
     config_hash,
+    ensemble_networks,
     network_name,
     network_params,
     validate_config,
@@ -23,7 +24,12 @@ except ConfigError as _err:
 config.clear()
 config.update(_validated)
 
-NETWORK = network_name(config)
+ENSEMBLE = ensemble_networks(config)
+# every network of the study: each seed, then its one-spike replicates
+STUDY_NETWORKS = [net["name"] for net in ENSEMBLE]
+# the one network the Fig. 24 layout shows: the first seed
+NETWORK = ENSEMBLE[0]["name"]
+MAIN_SEED = ENSEMBLE[0]["seed"]
 BACKENDS = list(config["backends"])
 WEIGHTS = [weights_label(w["g_exc_nS"], w["g_inh_nS"]) for w in config["weights"]]
 RUN_DIR = "results/runs/{network}/{backend}/{weights}"
@@ -51,36 +57,34 @@ SWEEP_SIM_PARAMS = dict(
 )
 SWEEP_DIR = "results/sweep/runs/{network}/{backend}"
 # every network the study needs: the main one and one per sweep seed
-NETWORK_PARAMS = {NETWORK: network_params(config)}
+NETWORK_PARAMS = {net["name"]: net["params"] for net in ENSEMBLE}
 NETWORK_PARAMS.update(
     {network_name(with_seed(config, s)): network_params(with_seed(config, s)) for s in SWEEP["seeds"]}
 )
 
 
 wildcard_constraints:
-    network=r"N\d+_seed\d+_[0-9a-f]{8}",
+    network=r"N\d+_seed\d+(r\d+)?_[0-9a-f]{8}",
     backend="nest|neuron|brian2|brian2-native|spinnaker",
     weights=r"gexc~\d+(\.\d+)?(e[-+]?\d+)?_ginh~\d+(\.\d+)?(e[-+]?\d+)?",
     gexc=r"\d+(\.\d+)?(e[-+]?\d+)?",
 
 
-def run_files(name, weights=None, backends=None):
-    """Paths of one file of every run (every backend) at one weight set, or at all of them."""
+def run_files(name, weights=None, backends=None, networks=None):
+    """Paths of one file of every run (every network and backend) at one weight set, or at all of them."""
     return expand(
         f"{RUN_DIR}/{name}",
-        network=NETWORK,
+        network=networks or STUDY_NETWORKS,
         backend=backends or BACKENDS,
         weights=[weights] if weights else WEIGHTS,
     )
 
 
 def figure_runs(weights):
-    """Inputs of a figure that shows every backend at one weight set."""
+    """Inputs of a figure that shows every backend at one weight set, on the first network."""
     return {
-        "spikes": run_files("spikes.parquet", weights),
-        "traces": run_files("traces.npz", weights),
-        "cells": run_files("cells.tsv", weights),
-        "runs": run_files("run.json", weights),
+        name.split(".")[0]: run_files(name, weights, networks=[NETWORK])
+        for name in ("spikes.parquet", "traces.npz", "cells.tsv", "run.json", "summary.tsv")
     }
 
 
@@ -110,17 +114,23 @@ def sweep_rows(wildcards):
     )
 
 
+ENSEMBLE_FIGURES = ["survival", "paired_differences", "distributions", "divergence"]
+
+
 def final_outputs():
     return [
         "results/stats/summary.tsv",
         "results/stats/agreement.tsv",
+        "results/stats/agreement_pairs.tsv",
+        "results/stats/divergence.tsv",
+        "results/stats/spectra_ensemble.tsv",
         "results/stats/spectra.tsv",
         "results/stats/provenance.tsv",
         "results/config.yaml",
         "results/figures/fig24_backends.png",
         "results/figures/spectra.png",
         "results/figures/state_histograms.png",
-    ] + expand("results/figures/fig24_backends_{weights}.png", weights=WEIGHTS) + sweep_outputs()
+    ] + expand("results/figures/{name}.png", name=ENSEMBLE_FIGURES) + expand("results/figures/fig24_backends_{weights}.png", weights=WEIGHTS) + sweep_outputs()
 
 
 def sweep_outputs():

@@ -13,6 +13,7 @@ rule fig24_backends:
         backends=BACKENDS,
         t_stop_ms=config["simulation"]["t_stop_ms"],
         network=NETWORK,
+        seed=MAIN_SEED,
     log:
         "logs/figures/fig24_backends_{weights}.log",
     conda:
@@ -31,6 +32,7 @@ rule fig24_backends_main:
         backends=BACKENDS,
         t_stop_ms=config["simulation"]["t_stop_ms"],
         network=NETWORK,
+        seed=MAIN_SEED,
         weights=WEIGHTS[0],
     log:
         "logs/figures/fig24_backends.log",
@@ -65,8 +67,8 @@ rule state_histograms:
 
 rule spectra_figure:
     input:
-        psd=run_files("psd.tsv"),
-        fits=run_files("fooof.tsv"),
+        psd="results/stats/spectra_mean_psd.tsv",
+        fits="results/stats/spectra_ensemble.tsv",
     output:
         png=report(
             "results/figures/spectra.png",
@@ -77,10 +79,39 @@ rule spectra_figure:
         svg="results/figures/spectra.svg",
     params:
         freq_range_hz=config["spectra"]["freq_range_hz"],
-        network=NETWORK,
+        n_seeds=len(config["ensemble"]["seeds"]),
     log:
         "logs/figures/spectra.log",
     conda:
         "../../envs/figures.yaml"
     script:
         "../scripts/spectra_figure.py"
+
+
+rule ensemble_figure:
+    input:
+        summary="results/stats/summary.tsv",
+        agreement="results/stats/agreement.tsv",
+        divergence="results/stats/divergence.tsv",
+        cells=run_files("cells.tsv", WEIGHTS[0]),
+        pairs=run_files("pairs.tsv", WEIGHTS[0]),
+        summaries=run_files("summary.tsv", WEIGHTS[0]),
+    output:
+        png=report(
+            "results/figures/{figure}.png",
+            caption="../report/{figure}.rst",
+            category="Ensemble verdict",
+            labels={"figure": "{figure}"},
+        ),
+        svg="results/figures/{figure}.svg",
+    wildcard_constraints:
+        figure="|".join(ENSEMBLE_FIGURES),
+    params:
+        n_seeds=len(config["ensemble"]["seeds"]),
+        n_cells=config["network"]["n_cells"],
+    log:
+        "logs/figures/{figure}.log",
+    conda:
+        "../../envs/figures.yaml"
+    script:
+        "../scripts/ensemble_figure.py"

@@ -6,5 +6,6 @@ from vabench.analysis import backend_agreement
 from vabench.logs import script_logging
 
 with script_logging(snakemake.log[0]):
-    backend_agreement(snakemake.input.cells, snakemake.input.summaries, snakemake.params.thresholds,
-                      snakemake.output.agreement)
+    inp = snakemake.input
+    backend_agreement(inp.cells, inp.pairs, inp.summaries, inp.fits, snakemake.params.backends, snakemake.params.compare,
+                      snakemake.output.agreement, snakemake.output.pairs)

@@ -7,4 +7,4 @@ from vabench.logs import script_logging
 
 with script_logging(snakemake.log[0]):
     spectra_of_run(snakemake.input.spikes, snakemake.input.traces, snakemake.input.run, snakemake.params.spectra,
-                   snakemake.output.psd, snakemake.output.fits)
+                   snakemake.output.psd, snakemake.output.fits, snakemake.input.summary)

@@ -7,4 +7,4 @@ from vabench.logs import script_logging
 
 with script_logging(snakemake.log[0]):
     run_statistics(snakemake.input.spikes, snakemake.input.run, snakemake.params.analysis,
-                   snakemake.output.cells, snakemake.output.summary)
+                   snakemake.output.cells, snakemake.output.summary, snakemake.output.pairs)

@@ -8,7 +8,8 @@ from vabench.figures.spectra import plot_spectra
 from vabench.logs import script_logging
 
 with script_logging(snakemake.log[0]):
-    psd = pd.concat([pd.read_csv(p, sep="\t") for p in snakemake.input.psd], ignore_index=True)
-    fits = pd.concat([pd.read_csv(p, sep="\t") for p in snakemake.input.fits], ignore_index=True)
+    psd = pd.read_csv(snakemake.input.psd, sep="\t")
+    fits = pd.read_csv(snakemake.input.fits, sep="\t")
     plot_spectra(psd, fits, snakemake.output.png, snakemake.output.svg, snakemake.params.freq_range_hz,
-                 title=f"Welch power spectra and FOOOF aperiodic fits ({snakemake.params.network})")
+                 title=f"Welch power spectra, mean over the surviving networks of {snakemake.params.n_seeds} seeds, "
+                       f"with FOOOF aperiodic fits")

@@ -10,7 +10,7 @@ with script_logging(snakemake.log[0]):
     inp = snakemake.input
     runs = [
         {"backend": b, "spikes": s, "traces": t, "cells": c, "note": run_note(r)}
-        for b, s, t, c, r in zip(snakemake.params.backends, inp.spikes, inp.traces, inp.cells, inp.runs)
+        for b, s, t, c, r in zip(snakemake.params.backends, inp.spikes, inp.traces, inp.cells, inp.run)
     ]
     plot_state_histograms(runs, snakemake.output.png, snakemake.output.svg,
                           title=f"Recorded state ({snakemake.params.network}, {snakemake.params.weights} nS)")

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from vabench.compare import agreement_table
 from vabench.io import DamagedFileError, read_spikes, write_tsv
 from vabench.stats import cell_table, run_summary
 
@@ -30,20 +29,36 @@ def run_note(run_json) -> str | None:
     return VIRTUAL_NOTE if read_run_info(run_json).get("virtual_run") else None
 
 
-def run_statistics(spikes_path, run_json, analysis: dict, cells_out, summary_out) -> pd.DataFrame:
-    info = read_run_info(run_json)
-    spikes = read_spikes(spikes_path)
+def run_identity(info: dict) -> dict:
+    """Columns that say which run a table row comes from."""
+    return {"backend": info["backend"], "g_exc_nS": info["g_exc_nS"], "g_inh_nS": info["g_inh_nS"],
+            "network_seed": info["seed"], "replicate": int(info["network_params"].get("replicate", 0))}
+
+
+def population_sizes(info: dict) -> dict:
     net = info["network_params"]["network"]
     n_exc = int(round(net["n_cells"] * net["exc_fraction"]))
-    n_cells = {"exc": n_exc, "inh": net["n_cells"] - n_exc}
+    return {"exc": n_exc, "inh": net["n_cells"] - n_exc}
+
+
+def run_statistics(spikes_path, run_json, analysis: dict, cells_out, summary_out, pairs_out=None) -> pd.DataFrame:
+    """Per-cell table, pairwise correlations and the per-population summary of one run,
+    over [analysis.t_start_ms, t_stop) (see :mod:`vabench.stats`)."""
+    from vabench.stats import pairwise_correlations, survival_time
+
+    info = read_run_info(run_json)
+    spikes = read_spikes(spikes_path)
+    n_cells = population_sizes(info)
     t_stop = info["params"]["simulation"]["t_stop_ms"]
-    cells = cell_table(spikes, n_cells, t_stop, analysis["min_spikes_cv"])
-    summary = run_summary(spikes, cells, t_stop, analysis)
-    summary.insert(0, "backend", info["backend"])
-    summary.insert(1, "g_exc_nS", info["g_exc_nS"])
-    summary.insert(2, "g_inh_nS", info["g_inh_nS"])
-    summary["network_seed"] = info["seed"]
-    summary["n_cells_network"] = net["n_cells"]
+    t_start = analysis["t_start_ms"]
+    cells = cell_table(spikes, n_cells, t_stop, analysis["min_spikes_cv"], t_start)
+    alive_until = survival_time(spikes, sum(n_cells.values()), t_stop, analysis["survival_bin_ms"],
+                                analysis["sustained_min_rate_hz"])
+    pairs = pairwise_correlations(spikes, n_cells, t_start, min(t_stop, alive_until)) if alive_until > t_start else None
+    summary = run_summary(spikes, cells, t_stop, analysis, pairs, n_cells)
+    for i, (key, value) in enumerate(run_identity(info).items()):
+        summary.insert(i, key, value)
+    summary["n_cells_network"] = sum(n_cells.values())
     summary["t_stop_ms"] = t_stop
     summary["dt_ms"] = info["params"]["simulation"]["dt_ms"]
     for key, value in info["timings_s"].items():
@@ -51,52 +66,140 @@ def run_statistics(spikes_path, run_json, analysis: dict, cells_out, summary_out
     summary["peak_memory_mb"] = info["peak_memory_mb"]
     summary["note"] = VIRTUAL_NOTE if info.get("virtual_run") else ""
     write_tsv(cells_out, cells)
+    if pairs_out is not None:
+        write_tsv(pairs_out, pairs if pairs is not None else pd.DataFrame(columns=["population", "cell_a", "cell_b", "corr"]))
     write_tsv(summary_out, summary)
     for row in summary.itertuples():
-        log.info("%s %s: %.2f Hz, CV %.2f, sustained %s", info["backend"], row.population, row.rate_hz, row.cv_isi, row.sustained)
+        log.info("%s seed %d rep %d %s over [%g, %g) ms: %.2f Hz, median CV %.2f, LV %.2f, corr %.4f; alive until %g ms%s",
+                 info["backend"], row.network_seed, row.replicate, row.population, t_start, t_stop, row.rate_hz, row.cv_isi,
+                 row.lv, row.corr, row.survival_ms, " (sustained)" if row.sustained else "")
     return summary
 
 
 def collect_summaries(paths, out) -> pd.DataFrame:
-    return collect_tables(paths, out, ["g_exc_nS", "g_inh_nS", "backend", "population"])
+    return collect_tables(paths, out, ["g_exc_nS", "g_inh_nS", "network_seed", "replicate", "backend", "population"])
 
 
-def backend_agreement(cell_paths, summary_paths, thresholds: dict, out) -> pd.DataFrame:
-    runs = {}
-    for cp, sp in zip(cell_paths, summary_paths):
-        s = pd.read_csv(sp, sep="\t")
-        key = (s["backend"].iloc[0], float(s["g_exc_nS"].iloc[0]), float(s["g_inh_nS"].iloc[0]))
-        note = s["note"].fillna("").iloc[0] if "note" in s else ""
-        runs[key] = (pd.read_csv(cp, sep="\t"), bool(s["sustained"].iloc[0]), note)
-    table = agreement_table(runs, thresholds)
+def _with_exponents(summary: pd.DataFrame, fooof_paths) -> pd.DataFrame:
+    """The summary with each run's aperiodic exponent of its population-rate spectrum."""
+    if not fooof_paths:
+        return summary
+    fits = pd.concat([pd.read_csv(p, sep="\t") for p in fooof_paths], ignore_index=True)
+    fits = fits[fits["signal"].isin(["exc_rate", "inh_rate"])].copy()
+    fits["population"] = fits["signal"].str.replace("_rate", "", regex=False)
+    keys = ["backend", "g_exc_nS", "g_inh_nS", "network_seed", "replicate", "population"]
+    return summary.merge(fits[keys + ["exponent"]], on=keys, how="left")
+
+
+def backend_agreement(cell_paths, pair_paths, summary_paths, fooof_paths, backends, compare: dict, out, pairs_out) -> pd.DataFrame:
+    """The verdict table (one row per weights x pair x population x statistic) and the
+    one-row-per-pair summary (see :mod:`vabench.compare`)."""
+    from vabench.compare import agreement_table, pair_summary
+
+    summaries = [pd.read_csv(p, sep="\t") for p in summary_paths]
+    where = {}
+    for s, cp, pp in zip(summaries, cell_paths, pair_paths):
+        r = s.iloc[0]
+        where[(r["backend"], int(r["network_seed"]), int(r["replicate"]), float(r["g_exc_nS"]), float(r["g_inh_nS"]))] = (cp, pp)
+    summary = _with_exponents(pd.concat(summaries, ignore_index=True), fooof_paths)
+    cache = {}
+
+    def values_at(g_exc, g_inh):
+        def values(backend, seed, replicate, kind, population, column):
+            paths = where.get((backend, int(seed), int(replicate), g_exc, g_inh))
+            if paths is None:
+                return None
+            path = paths[0] if kind == "cells" else paths[1]
+            if path not in cache:
+                cache.clear() if len(cache) > 64 else None
+                cache[path] = pd.read_csv(path, sep="\t")
+            df = cache[path]
+            return df.loc[df["population"] == population, column].to_numpy(float)
+        return values
+
+    frames = []
+    for (g_exc, g_inh), runs in summary.groupby(["g_exc_nS", "g_inh_nS"], sort=True):
+        frames.append(agreement_table(runs, backends, compare, values_at(float(g_exc), float(g_inh))))
+    table = pd.concat(frames, ignore_index=True) if frames else agreement_table(summary, backends, compare)
+    pairs = pair_summary(table, summary)
     write_tsv(out, table)
-    for row in table.itertuples():
-        log.info("%s vs %s, %s at (%g, %g) nS: %s %s", row.backend_a, row.backend_b, row.population,
-                 row.g_exc_nS, row.g_inh_nS, row.verdict, row.reason)
+    write_tsv(pairs_out, pairs)
+    for row in pairs.itertuples():
+        log.info("%s vs %s at (%g, %g) nS over %d seeds: %s (%d equivalent, %d inconclusive, %d different%s)",
+                 row.backend_a, row.backend_b, row.g_exc_nS, row.g_inh_nS, row.n_seeds, row.verdict, row.n_equivalent,
+                 row.n_inconclusive, row.n_different, f": different on {row.different_on}" if row.different_on else "")
     return table
 
 
-def spectra_of_run(spikes_path, traces_path, run_json, spectra_cfg: dict, psd_out, fits_out):
-    """Welch PSDs and FOOOF fits of one run's population rates and LFP proxy."""
+def divergence_table(spike_paths, run_paths, windows_ms, out) -> pd.DataFrame:
+    """Matched-spike fractions per time window: every pair of backends on each network, and
+    each backend against each of its replicates (the chaos reference)."""
+    from vabench.compare import divergence_rows
+
+    runs = {}
+    for sp, rp in zip(spike_paths, run_paths):
+        info = read_run_info(rp)
+        ident = run_identity(info)
+        runs[(ident["g_exc_nS"], ident["g_inh_nS"], ident["network_seed"], ident["replicate"], ident["backend"])] = (sp, info)
+    backends = list(dict.fromkeys(k[4] for k in runs))
+    rows = []
+    for (g_exc, g_inh, seed, rep, a), (path_a, info) in sorted(runs.items(), key=lambda kv: kv[0][:4]):
+        if rep != 0:
+            continue
+        spikes_a = read_spikes(path_a)
+        tol = info["params"]["simulation"]["dt_ms"]
+        others = [(b, 0, "backends") for b in backends[backends.index(a) + 1:]]
+        others += [(a, r, "replicate") for (ge, gi, s, r, k) in runs if (ge, gi, s, k) == (g_exc, g_inh, seed, a) and r > 0]
+        for b, rep_b, kind in others:
+            if (g_exc, g_inh, seed, rep_b, b) not in runs:
+                continue
+            base = {"g_exc_nS": g_exc, "g_inh_nS": g_inh, "network_seed": seed, "comparison": kind, "backend_a": a,
+                    "backend_b": b, "replicate_b": rep_b}
+            for r in divergence_rows(spikes_a, read_spikes(runs[(g_exc, g_inh, seed, rep_b, b)][0]), tol, windows_ms):
+                rows.append(dict(base, **r))
+    table = pd.DataFrame(rows)
+    write_tsv(out, table)
+    if len(table):
+        mean = table.groupby(["comparison", "window_start_ms", "window_stop_ms"])["matched_fraction"].mean().unstack(0)
+        log.info("mean matched fraction per window (ms):\n%s", mean.to_string(float_format=lambda x: f"{x:.2f}"))
+    return table
+
+
+def spectra_of_run(spikes_path, traces_path, run_json, spectra_cfg: dict, psd_out, fits_out, summary_path=None):
+    """Welch PSDs of one run's population rates and LFP proxy, and their FOOOF fits; a run
+    that did not sustain (its ``summary.tsv``) gets PSDs but no fit."""
     from vabench.io import read_npz
     from vabench.spectra import run_signals, run_spectra
 
     info = read_run_info(run_json)
-    net = info["network_params"]["network"]
-    n_exc = int(round(net["n_cells"] * net["exc_fraction"]))
+    sustained = bool(pd.read_csv(summary_path, sep="\t")["sustained"].iloc[0]) if summary_path else True
     signals = run_signals(read_spikes(spikes_path), read_npz(traces_path, "trace file"),
-                          {"exc": n_exc, "inh": net["n_cells"] - n_exc}, info["params"]["simulation"]["t_stop_ms"],
+                          population_sizes(info), info["params"]["simulation"]["t_stop_ms"],
                           info["params"]["cell"], spectra_cfg["bin_ms"], spectra_cfg["t_start_ms"])
-    psd, fits = run_spectra(signals, spectra_cfg)
+    psd, fits = run_spectra(signals, spectra_cfg, fit=sustained)
     for table in (psd, fits):
-        table.insert(0, "backend", info["backend"])
-        table.insert(1, "g_exc_nS", info["g_exc_nS"])
-        table.insert(2, "g_inh_nS", info["g_inh_nS"])
+        for i, (key, value) in enumerate(run_identity(info).items()):
+            table.insert(i, key, value)
     write_tsv(psd_out, psd)
     write_tsv(fits_out, fits)
     for row in fits.itertuples():
-        log.info("%s %s: exponent %.2f, r2 %.3f, peaks %s", info["backend"], row.signal, row.exponent, row.r_squared, row.note or "none")
+        log.info("%s %s: exponent %.2f, r2 %.3f, %s", info["backend"], row.signal, row.exponent, row.r_squared, row.note or "no peaks")
     return psd, fits
+
+
+def spectra_tables(fit_paths, psd_paths, summary_path, spectra_cfg: dict, fits_out, ensemble_out, mean_psd_out):
+    """Per-run fits in one table; the mean PSD of each backend's surviving runs and its fit."""
+    from vabench.spectra import ensemble_spectra
+
+    collect_tables(fit_paths, fits_out, ["g_exc_nS", "g_inh_nS", "signal", "network_seed", "replicate", "backend"])
+    psd = pd.concat([pd.read_csv(p, sep="\t") for p in psd_paths], ignore_index=True)
+    mean, fits = ensemble_spectra(psd, pd.read_csv(summary_path, sep="\t"), spectra_cfg)
+    write_tsv(mean_psd_out, mean)
+    write_tsv(ensemble_out, fits)
+    for row in fits.itertuples():
+        log.info("%s %s, mean of %d surviving runs: exponent %.2f, r2 %.3f", row.backend, row.signal, row.n_runs,
+                 row.exponent, row.r_squared)
+    return fits
 
 
 def collect_tables(paths, out, sort_by) -> pd.DataFrame:

@@ -1,72 +1,313 @@
-"""Agreement between backends: for each weight set, every pair of backends, per population."""
+"""The cross-simulator verdict, judged over an ensemble of networks paired by seed.
+
+The network is chaotic: two simulators of one stored network agree spike for spike for
+about 10 ms and are no closer than a one-spike perturbation after about 50 ms, so a single
+run says nothing. For every pair of backends, weight set, population and statistic the
+verdict is one of
+
+- ``equivalent``: the confidence interval of the seed-paired difference lies inside the
+  equivalence margin (two one-sided tests at (1 - ci_level) / 2 each);
+- ``different``: the interval lies wholly outside the margin;
+- ``inconclusive``: neither; ``seeds_needed`` then says about how many seeds would settle it.
+
+Statistics:
+
+- means (rate, CV, LV, pairwise correlation, spectral exponent): per seed, b minus a, over the
+  seeds where both sustained; t interval (scipy's ``ttest_1samp``);
+- survival: the paired difference in the fraction of networks that sustain (Agresti-Min
+  interval), with McNemar's exact test and a log-rank test of the survival times;
+- distributions (per-cell rates, CVs, pairwise correlations): the Wasserstein distance
+  between a and b on a seed, minus the distance between each backend and its own one-spike
+  replicate of that seed. A backend counts as equivalent when the other is no further from
+  it than a one-spike perturbation is (one-sided, margin a fraction of the self distance).
+"""
 
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
 import pandas as pd
-from scipy.stats import ks_2samp
+from scipy import stats
+
+VERDICTS = ("equivalent", "inconclusive", "different")
+MEANS = {  # statistic: (summary column, margin key, margin relative to backend a's mean)
+    "rate": ("rate_hz", "rate_margin_rel", True),
+    "cv": ("cv_isi", "cv_margin", False),
+    "lv": ("lv", "lv_margin", False),
+    "corr": ("corr", "corr_margin", False),
+    "exponent": ("exponent", "exponent_margin", False),
+}
+DISTRIBUTIONS = {"rate_dist": ("cells", "rate_hz"), "cv_dist": ("cells", "cv_isi"), "corr_dist": ("pairs", "corr")}
+COLUMNS = ["g_exc_nS", "g_inh_nS", "backend_a", "backend_b", "population", "statistic", "n_seeds", "a_mean", "b_mean",
+           "estimate", "ci_low", "ci_high", "margin", "p_value", "verdict", "seeds_needed", "reason"]
 
 
-def rel_diff(a: float, b: float) -> float:
-    """|a - b| / mean(a, b); 0 when both are 0."""
-    mean = (a + b) / 2
-    return 0.0 if mean == 0 else abs(a - b) / mean
+def interval_verdict(lo: float, hi: float, margin: float, one_sided: bool = False) -> str:
+    """equivalent / different / inconclusive of an interval against +-margin (or below margin, one-sided)."""
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        return "inconclusive"
+    if one_sided:
+        return "equivalent" if hi < margin else "different" if lo > margin else "inconclusive"
+    if -margin < lo and hi < margin:
+        return "equivalent"
+    if hi < -margin or lo > margin:
+        return "different"
+    return "inconclusive"
 
 
-def _ks(a, b):
-    a, b = np.asarray(a, float), np.asarray(b, float)
-    a, b = a[~np.isnan(a)], b[~np.isnan(b)]
-    if a.size == 0 or b.size == 0:
-        return float("nan"), float("nan")
-    res = ks_2samp(a, b)
-    return float(res.statistic), float(res.pvalue)
+def seeds_to_settle(estimate: float, sd: float, margin: float, ci_level: float, one_sided: bool = False) -> float:
+    """About how many paired seeds make the interval clear the margin, if the estimate and SD hold.
+
+    Normal approximation: the half-width z*sd/sqrt(n) must fit between |estimate| and the margin.
+    """
+    z = stats.norm.ppf(0.5 + ci_level / 2)
+    gap = (margin - estimate) if one_sided else abs(margin - abs(estimate))
+    if not (np.isfinite(sd) and np.isfinite(gap)) or gap <= 0 or sd <= 0:
+        return float("nan")
+    return float(math.ceil((z * sd / gap) ** 2))
 
 
-def compare_pair(cells_a: pd.DataFrame, cells_b: pd.DataFrame, sustained_a: bool, sustained_b: bool, thresholds: dict) -> dict:
-    """Compare per-cell tables of one population from two backends."""
-    rate_a, rate_b = cells_a["rate_hz"].mean(), cells_b["rate_hz"].mean()
-    ks_rate, p_rate = _ks(cells_a["rate_hz"], cells_b["rate_hz"])
-    ks_cv, p_cv = _ks(cells_a["cv_isi"], cells_b["cv_isi"])
-    reasons = []
-    rd = rel_diff(rate_a, rate_b)
-    if rd > thresholds["max_rate_rel_diff"]:
-        reasons.append(f"rate differs by {rd:.0%}")
-    if not np.isnan(ks_rate) and ks_rate > thresholds["max_ks_rate"]:
-        reasons.append(f"rate KS {ks_rate:.2f}")
-    if not np.isnan(ks_cv) and ks_cv > thresholds["max_ks_cv"]:
-        reasons.append(f"CV KS {ks_cv:.2f}")
-    if cells_a["cv_isi"].notna().any() != cells_b["cv_isi"].notna().any():
-        reasons.append("CV missing on one side")
-    if sustained_a != sustained_b:
-        reasons.append("sustained on one side only")
-    return {
-        "rate_a_hz": rate_a, "rate_b_hz": rate_b, "rate_rel_diff": rd,
-        "ks_rate": ks_rate, "ks_rate_p": p_rate, "ks_cv": ks_cv, "ks_cv_p": p_cv,
-        "sustained_a": sustained_a, "sustained_b": sustained_b,
-        "verdict": "differ" if reasons else "agree",
-        "reason": "; ".join(reasons),
-    }
+def mean_difference(d: np.ndarray, ci_level: float) -> tuple[float, float, float, float, float]:
+    """(mean, ci_low, ci_high, sd, p) of paired differences ``d`` (t interval)."""
+    d = np.asarray(d, float)
+    if d.size < 2:
+        return (float(d.mean()) if d.size else float("nan"), float("nan"), float("nan"), float("nan"), float("nan"))
+    sd = float(d.std(ddof=1))
+    if sd == 0:
+        return float(d.mean()), float(d.mean()), float(d.mean()), 0.0, float("nan")
+    res = stats.ttest_1samp(d, 0.0)
+    ci = res.confidence_interval(ci_level)
+    return float(d.mean()), float(ci.low), float(ci.high), sd, float(res.pvalue)
 
 
-def agreement_table(runs: dict, thresholds: dict) -> pd.DataFrame:
-    """``runs`` maps (backend, g_exc_nS, g_inh_nS) to (cell table, sustained flag[, note]); a
-    non-empty note (e.g. a virtual SpiNNaker run) makes the verdict ``not compared``."""
+def paired_survival(sus_a: np.ndarray, sus_b: np.ndarray, ci_level: float) -> dict:
+    """Difference b - a in the fraction that sustains, paired by seed.
+
+    Interval: Agresti & Min (2005), a Wald interval after adding 1/2 to each cell of the
+    paired 2x2 table (written here: scipy has no paired-proportion interval; it keeps a
+    sensible width when every seed agrees). McNemar's exact test is a binomial test of the
+    discordant seeds.
+    """
+    a, b = np.asarray(sus_a, bool), np.asarray(sus_b, bool)
+    n = a.size
+    n10, n01 = int(np.sum(a & ~b)), int(np.sum(~a & b))
+    z = stats.norm.ppf(0.5 + ci_level / 2)
+    p10, p01 = (n10 + 0.5) / (n + 2), (n01 + 0.5) / (n + 2)
+    centre = p01 - p10
+    half = z * math.sqrt(max((p10 + p01) - centre ** 2, 0.0) / (n + 2))
+    p = float(stats.binomtest(n10, n10 + n01).pvalue) if n10 + n01 else 1.0
+    estimate = (n01 - n10) / n if n else float("nan")
+    discord = max((n10 + n01) / n, 1.0 / n) if n else float("nan")
+    return {"estimate": estimate, "ci_low": centre - half, "ci_high": centre + half, "p_value": p,
+            "sd": math.sqrt(max(discord - estimate ** 2, 1e-12)), "n10": n10, "n01": n01}
+
+
+def logrank_p(time_a, censored_a, time_b, censored_b) -> float:
+    """Log-rank test of two sets of survival times (censored: still alive at t_stop)."""
+    try:
+        with np.errstate(all="ignore"):  # no deaths on either side: the statistic is 0/0
+                res = stats.logrank(
+                stats.CensoredData(uncensored=np.asarray(time_a)[~np.asarray(censored_a, bool)],
+                                   right=np.asarray(time_a)[np.asarray(censored_a, bool)]),
+                stats.CensoredData(uncensored=np.asarray(time_b)[~np.asarray(censored_b, bool)],
+                                   right=np.asarray(time_b)[np.asarray(censored_b, bool)]))
+        return float(res.pvalue)
+    except (ValueError, ZeroDivisionError, FloatingPointError):
+        return float("nan")
+
+
+def wasserstein(x, y) -> float:
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    x, y = x[np.isfinite(x)], y[np.isfinite(y)]
+    if x.size == 0 or y.size == 0:
+        return float("nan")
+    return float(stats.wasserstein_distance(x, y))
+
+
+def _row(verdict_of: dict, statistic: str, population: str, n: int, a_mean: float, b_mean: float, est: float, lo: float,
+         hi: float, margin: float, p: float, sd: float, compare: dict, one_sided: bool = False, reason: str = "") -> dict:
+    ci_level, min_seeds = compare["ci_level"], compare.get("min_seeds", 2)
+    verdict = interval_verdict(lo, hi, margin, one_sided) if n >= max(min_seeds, 2) else "inconclusive"
+    needed = float("nan")
+    if verdict == "inconclusive":
+        needed = max(seeds_to_settle(est, sd, margin, ci_level, one_sided), float(min_seeds))
+        if not reason:
+            reason = ("interval wider than the margin" if n >= max(min_seeds, 2)
+                      else f"only {n} paired seed(s); compare.min_seeds is {min_seeds}")
+    return dict(verdict_of, statistic=statistic, population=population, n_seeds=n, a_mean=a_mean, b_mean=b_mean,
+                estimate=est, ci_low=lo, ci_high=hi, margin=margin, p_value=p, verdict=verdict, seeds_needed=needed,
+                reason=reason)
+
+
+def compare_backends(summary: pd.DataFrame, a: str, b: str, compare: dict, distributions=None) -> list[dict]:
+    """Verdict rows of one pair of backends at one weight set.
+
+    ``summary``: one row per run and population of this weight set, with columns backend,
+    network_seed, replicate, population, sustained, survival_ms, t_stop_ms and the MEANS
+    columns. ``distributions(backend, seed, replicate, kind, population)`` returns the values
+    (per-cell rates, CVs, pair correlations) of one run, or None without distribution tests.
+    """
+    ci = compare["ci_level"]
+    g_exc, g_inh = float(summary["g_exc_nS"].iloc[0]), float(summary["g_inh_nS"].iloc[0])
+    base = {"g_exc_nS": g_exc, "g_inh_nS": g_inh, "backend_a": a, "backend_b": b}
+    main = summary[summary["replicate"] == 0]
+    per = {k: main[main["backend"] == k].drop_duplicates(["network_seed", "population"]).set_index(["network_seed", "population"])
+           for k in (a, b)}
+    seeds = sorted(set(per[a].index.get_level_values(0)) & set(per[b].index.get_level_values(0)))
     rows = []
-    weight_sets = sorted({(k[1], k[2]) for k in runs})
-    for g_exc, g_inh in weight_sets:
-        backends = [k[0] for k in runs if (k[1], k[2]) == (g_exc, g_inh)]
-        for a, b in itertools.combinations(backends, 2):
-            cells_a, sus_a, *note_a = runs[(a, g_exc, g_inh)]
-            cells_b, sus_b, *note_b = runs[(b, g_exc, g_inh)]
-            notes = [n for n in (note_a + note_b) if n]
-            for pop in ("exc", "inh"):
-                row = {"g_exc_nS": g_exc, "g_inh_nS": g_inh, "backend_a": a, "backend_b": b, "population": pop}
-                row.update(compare_pair(cells_a[cells_a["population"] == pop], cells_b[cells_b["population"] == pop], sus_a, sus_b, thresholds))
-                if notes:  # nothing to compare: say why instead of a verdict
-                    row["verdict"], row["reason"] = "not compared", "; ".join(dict.fromkeys(notes))
-                rows.append(row)
-    columns = ["g_exc_nS", "g_inh_nS", "backend_a", "backend_b", "population", "rate_a_hz", "rate_b_hz", "rate_rel_diff",
-               "ks_rate", "ks_rate_p", "ks_cv", "ks_cv_p", "sustained_a", "sustained_b", "verdict", "reason"]
-    return pd.DataFrame(rows, columns=columns)
+
+    # survival: network level (the same for both populations)
+    sa = per[a].xs("exc", level="population").loc[seeds]
+    sb = per[b].xs("exc", level="population").loc[seeds]
+    sv = paired_survival(sa["sustained"].to_numpy(bool), sb["sustained"].to_numpy(bool), ci)
+    lr = logrank_p(sa["survival_ms"], sa["sustained"], sb["survival_ms"], sb["sustained"])
+    reason = f"{int(sa['sustained'].sum())}/{len(seeds)} vs {int(sb['sustained'].sum())}/{len(seeds)} sustained; " \
+             f"one-sided deaths {sv['n01']} ({a}) vs {sv['n10']} ({b}); log-rank p {lr:.2g}"
+    rows.append(_row(base, "survival", "all", len(seeds), float(sa["sustained"].mean()), float(sb["sustained"].mean()),
+                     sv["estimate"], sv["ci_low"], sv["ci_high"], compare["survival_margin"], sv["p_value"], sv["sd"], compare,
+                     reason=reason))
+
+    both = [s for s in seeds if bool(sa.loc[s, "sustained"]) and bool(sb.loc[s, "sustained"])]
+    for pop in ("exc", "inh"):
+        for stat, (col, margin_key, relative) in MEANS.items():
+            if col not in per[a].columns or col not in per[b].columns:
+                continue
+            va = np.array([per[a].loc[(s, pop), col] for s in both], float)
+            vb = np.array([per[b].loc[(s, pop), col] for s in both], float)
+            ok = np.isfinite(va) & np.isfinite(vb)
+            va, vb = va[ok], vb[ok]
+            est, lo, hi, sd, p = mean_difference(vb - va, ci)
+            margin = compare[margin_key] * (float(np.mean(va)) if relative and va.size else 1.0)
+            reason = "" if va.size >= compare.get("min_seeds", 2) else f"only {va.size} seed(s) where both sustained"
+            rows.append(_row(base, stat, pop, int(va.size), float(np.mean(va)) if va.size else np.nan,
+                             float(np.mean(vb)) if vb.size else np.nan, est, lo, hi, margin, p, sd, compare, reason=reason))
+        if distributions is None:
+            continue
+        for stat, (kind, col) in DISTRIBUTIONS.items():
+            cross, self_, excess = [], [], []
+            for s in both:
+                xa, xb = distributions(a, s, 0, kind, pop, col), distributions(b, s, 0, kind, pop, col)
+                selfs = []
+                for backend, ref in ((a, xa), (b, xb)):
+                    for rep in range(1, 1 + int(summary["replicate"].max())):
+                        xr = distributions(backend, s, rep, kind, pop, col)
+                        if xr is not None:
+                            selfs.append(wasserstein(ref, xr))
+                selfs = [d for d in selfs if np.isfinite(d)]
+                w = wasserstein(xa, xb)
+                if selfs and np.isfinite(w):
+                    cross.append(w)
+                    self_.append(float(np.mean(selfs)))
+                    excess.append(w - self_[-1])
+            est, lo, hi, sd, p = mean_difference(np.array(excess), ci)
+            margin = compare["distance_margin_rel"] * float(np.mean(self_)) if self_ else float("nan")
+            reason = "" if len(excess) >= compare.get("min_seeds", 2) else (
+                "no replicates (ensemble.replicates is 0)" if summary["replicate"].max() == 0 else
+                f"only {len(excess)} seed(s) where both sustained and a replicate did")
+            rows.append(_row(base, stat, pop, len(excess), float(np.mean(self_)) if self_ else np.nan,
+                             float(np.mean(cross)) if cross else np.nan, est, lo, hi, margin, p, sd, compare,
+                             one_sided=True, reason=reason))
+    return rows
+
+
+def agreement_table(summary: pd.DataFrame, backends: list[str], compare: dict, distributions=None) -> pd.DataFrame:
+    """Verdict rows for every weight set and pair of ``backends`` (in the study's order).
+
+    Backends with a note on their runs (a virtual SpiNNaker run has no spikes) get the verdict
+    ``not compared`` and the note as the reason.
+    """
+    rows = []
+    for (g_exc, g_inh), runs in summary.groupby(["g_exc_nS", "g_inh_nS"], sort=True):
+        present = [k for k in backends if k in set(runs["backend"])]
+        for a, b in itertools.combinations(present, 2):
+            notes = runs.loc[runs["backend"].isin([a, b]), "note"].fillna("") if "note" in runs else pd.Series(dtype=str)
+            notes = [n for n in dict.fromkeys(notes) if n]
+            if notes:
+                rows.append({"g_exc_nS": g_exc, "g_inh_nS": g_inh, "backend_a": a, "backend_b": b, "population": "all",
+                             "statistic": "all", "verdict": "not compared", "reason": "; ".join(notes)})
+                continue
+            rows += compare_backends(runs[runs["backend"].isin([a, b])], a, b, compare, distributions)
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def pair_summary(table: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:
+    """One row per (weights, pair), the table a person reads first."""
+    rows = []
+    for (g_exc, g_inh, a, b), t in table.groupby(["g_exc_nS", "g_inh_nS", "backend_a", "backend_b"], sort=False):
+        counts = t["verdict"].value_counts()
+        if "not compared" in counts:
+            verdict = "not compared"
+        elif counts.get("different", 0):
+            verdict = "different"
+        elif counts.get("inconclusive", 0):
+            verdict = "inconclusive"
+        else:
+            verdict = "equivalent"
+        label = t["statistic"] + "(" + t["population"] + ")"
+        surv = t[t["statistic"] == "survival"]
+        runs = summary[(summary["g_exc_nS"] == g_exc) & (summary["g_inh_nS"] == g_inh) & (summary["replicate"] == 0)
+                       & (summary["population"] == "exc")]
+        frac = {k: f"{int(runs.loc[runs.backend == k, 'sustained'].sum())}/{int((runs.backend == k).sum())}" for k in (a, b)}
+        rows.append({
+            "g_exc_nS": g_exc, "g_inh_nS": g_inh, "backend_a": a, "backend_b": b, "verdict": verdict,
+            "n_seeds": int(surv["n_seeds"].iloc[0]) if len(surv) else 0,
+            "sustained_a": frac[a], "sustained_b": frac[b],
+            "n_equivalent": int(counts.get("equivalent", 0)), "n_inconclusive": int(counts.get("inconclusive", 0)),
+            "n_different": int(counts.get("different", 0)),
+            "different_on": ", ".join(label[t["verdict"] == "different"]),
+            "inconclusive_on": ", ".join(label[t["verdict"] == "inconclusive"]),
+            "seeds_needed": float(np.nanmax(t["seeds_needed"])) if t["seeds_needed"].notna().any() else float("nan"),
+        })
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- divergence
+
+def matched_counts(a: pd.DataFrame, b: pd.DataFrame, tol_ms: float, edges) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per window of ``edges``: spikes of a, of b, and how many of each have a spike of the other
+    run in the same cell within +-tol_ms. Written by hand: no library matches spikes cell by cell."""
+    edges = np.asarray(edges, float)
+    span = float(max(a["time_ms"].max() if len(a) else 0, b["time_ms"].max() if len(b) else 0)) + 10 * tol_ms + 1.0
+
+    def keyed(df):  # (sorted keys cell*span + time, the times in the same order)
+        cell = df["cell"].to_numpy(np.int64) * 2 + (df["population"].astype(str).to_numpy() == "inh")
+        t = df["time_ms"].to_numpy(float)
+        key = cell * span + t
+        order = np.argsort(key, kind="stable")
+        return key[order], t[order]
+
+    def hits(x, y):  # for each key of x: is some key of y within tol?
+        if y.size == 0:
+            return np.zeros(x.size, bool)
+        i = np.searchsorted(y, x)
+        left = np.abs(x - y[np.clip(i - 1, 0, y.size - 1)])
+        right = np.abs(y[np.clip(i, 0, y.size - 1)] - x)
+        return np.minimum(left, right) <= tol_ms * (1 + 1e-6)
+
+    ka, ta = keyed(a)
+    kb, tb = keyed(b)
+    ha, hb = hits(ka, kb), hits(kb, ka)
+    na = np.histogram(ta, edges)[0]
+    nb = np.histogram(tb, edges)[0]
+    ma = np.histogram(ta[ha], edges)[0]
+    mb = np.histogram(tb[hb], edges)[0]
+    return na, nb, ma, mb
+
+
+def divergence_rows(spikes_a: pd.DataFrame, spikes_b: pd.DataFrame, tol_ms: float, edges) -> list[dict]:
+    na, nb, ma, mb = matched_counts(spikes_a, spikes_b, tol_ms, edges)
+    rows = []
+    for i in range(len(edges) - 1):
+        total = na[i] + nb[i]
+        rows.append({"window_start_ms": float(edges[i]), "window_stop_ms": float(edges[i + 1]), "n_a": int(na[i]),
+                     "n_b": int(nb[i]), "matched_fraction": (ma[i] + mb[i]) / total if total else float("nan")})
+    return rows
+
+
+def divergence_time(table: pd.DataFrame, level: float = 0.5) -> float:
+    """Start of the first window where the mean matched fraction falls below ``level``."""
+    mean = table.groupby("window_start_ms")["matched_fraction"].mean().sort_index()
+    below = mean[mean < level]
+    return float(below.index[0]) if len(below) else float("nan")

@@ -80,11 +80,12 @@ def _cross_field_checks(cfg: dict) -> None:
         raise ConfigError(f"'simulation.delay_ms' ({delay}) must be a whole multiple of 'simulation.dt_ms' ({dt})")
     if delay < dt - 1e-12:
         raise ConfigError(f"'simulation.delay_ms' ({delay}) must be at least 'simulation.dt_ms' ({dt})")
-    if cfg["analysis"]["sustained_window_ms"] > sim["t_stop_ms"]:
-        raise ConfigError(
-            f"'analysis.sustained_window_ms' ({cfg['analysis']['sustained_window_ms']}) is longer than "
-            f"'simulation.t_stop_ms' ({sim['t_stop_ms']})"
-        )
+    t_start = cfg["analysis"]["t_start_ms"]
+    if t_start >= sim["t_stop_ms"]:
+        raise ConfigError(f"'analysis.t_start_ms' ({t_start}) must be below 'simulation.t_stop_ms' ({sim['t_stop_ms']})")
+    windows = cfg["compare"]["divergence_windows_ms"]
+    if any(b <= a for a, b in zip(windows, windows[1:])):
+        raise ConfigError(f"'compare.divergence_windows_ms': edges {windows} must increase")
     spec = cfg["spectra"]
     low, high = spec["freq_range_hz"]
     if low >= high:
@@ -96,11 +97,8 @@ def _cross_field_checks(cfg: dict) -> None:
             f"'spectra.t_start_ms' ({spec['t_start_ms']}) leaves fewer than 8 bins before 'simulation.t_stop_ms' ({sim['t_stop_ms']})"
         )
     sweep = cfg["sweep"]
-    if cfg["analysis"]["sustained_window_ms"] > sweep["t_stop_ms"]:
-        raise ConfigError(
-            f"'analysis.sustained_window_ms' ({cfg['analysis']['sustained_window_ms']}) is longer than "
-            f"'sweep.t_stop_ms' ({sweep['t_stop_ms']})"
-        )
+    if t_start >= sweep["t_stop_ms"]:
+        raise ConfigError(f"'analysis.t_start_ms' ({t_start}) must be below 'sweep.t_stop_ms' ({sweep['t_stop_ms']})")
     for axis in ("g_exc_nS", "g_inh_nS"):
         spec = sweep[axis]
         if isinstance(spec, dict) and spec["stop"] < spec["start"]:
@@ -226,15 +224,23 @@ def parse_weights_label(label: str) -> tuple[float, float]:
     return float(gexc.split("~")[1]), float(ginh.split("~")[1])
 
 
-def network_params(cfg: dict) -> dict:
-    """Everything that defines one stored network (weights are not part of it)."""
-    return {
+def network_params(cfg: dict, replicate: int = 0) -> dict:
+    """Everything that defines one stored network (weights are not part of it).
+
+    Replicate r > 0 is the same network with one thalamic spike moved by one dt (the
+    within-simulator chaos reference); replicate 0 is the network itself, and its
+    parameters (and so its name) are the same as before replicates existed.
+    """
+    out = {
         "network": dict(cfg["network"]),
         "stimulus": dict(cfg["stimulus"]),
         "dt_ms": cfg["simulation"]["dt_ms"],
         "stimulus_onset_ms": cfg["simulation"]["delay_ms"],
         "v_init_range_mV": [cfg["cell"]["v_reset"], cfg["cell"]["v_thresh"]],
     }
+    if replicate:
+        out["replicate"] = int(replicate)
+    return out
 
 
 def config_hash(obj) -> str:
@@ -248,8 +254,24 @@ def with_seed(cfg: dict, seed: int) -> dict:
     return out
 
 
-def network_name(cfg: dict) -> str:
-    """Readable prefix plus a short hash of every network-defining parameter."""
-    params = network_params(cfg)
+def network_name(cfg: dict, replicate: int = 0) -> str:
+    """Readable prefix plus a short hash of every network-defining parameter:
+    ``N4000_seed7_1a2b3c4d``, and ``N4000_seed7r1_...`` for replicate 1."""
+    params = network_params(cfg, replicate)
     net = params["network"]
-    return f"N{net['n_cells']}_seed{net['seed']}_{config_hash(params)[:8]}"
+    rep = f"r{replicate}" if replicate else ""
+    return f"N{net['n_cells']}_seed{net['seed']}{rep}_{config_hash(params)[:8]}"
+
+
+def ensemble_networks(cfg: dict) -> list[dict]:
+    """Every network of the study's ensemble: one per (seed, replicate), replicate 0 first.
+
+    Each item: seed, replicate, name, params.
+    """
+    out = []
+    for seed in cfg["ensemble"]["seeds"]:
+        seeded = with_seed(cfg, seed)
+        for rep in range(cfg["ensemble"]["replicates"] + 1):
+            out.append({"seed": int(seed), "replicate": rep, "name": network_name(seeded, rep),
+                        "params": network_params(seeded, rep)})
+    return out

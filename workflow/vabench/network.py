@@ -52,6 +52,10 @@ def build_network(params: dict) -> dict:
     src, step = np.nonzero(fires)
     thal_times = np.round(onset / dt + step + 1) * dt
     thal_pre, thal_post = _draw_pairs(rng, stim["n_sources"], n, stim["p_connect"], exclude_self=False)
+    perturbation = {}
+    if params.get("replicate", 0):
+        thal_times, perturbation = move_one_spike(src, thal_times, net["seed"], params["replicate"], dt,
+                                                  onset, onset + n_steps * dt)
 
     return {
         "n_exc": np.int64(n_exc),
@@ -65,8 +69,31 @@ def build_network(params: dict) -> dict:
         "thalamic_post": thal_post,
         "n_thalamic": np.int64(stim["n_sources"]),
         "params_json": np.array(json.dumps(params, sort_keys=True)),
+        "perturbation_json": np.array(json.dumps(perturbation, sort_keys=True)),
         "format_version": np.int64(FORMAT_VERSION),
     }
+
+
+def move_one_spike(src: np.ndarray, times: np.ndarray, seed: int, replicate: int, dt: float, low: float, high: float):
+    """The thalamic times with ONE spike moved by one ``dt`` (the replicate's perturbation).
+
+    The spike is drawn with its own generator (network seed, replicate number), so replicate
+    r of a network is always the same and replicates differ from each other. It moves later
+    unless that leaves the stimulus window (low, high] or lands on another spike of the same
+    source; then earlier. Returns (new times, what was moved).
+    """
+    times = times.copy()
+    if times.size == 0:
+        return times, {}
+    rng = np.random.default_rng([int(seed), int(replicate)])
+    k = int(rng.integers(times.size))
+    same_source = set(np.round(times[src == src[k]] / dt).astype(np.int64))
+    for step in (+1, -1):
+        new = round(times[k] / dt) + step
+        if low < new * dt <= high + 1e-9 and new not in same_source:
+            old, times[k] = times[k], new * dt
+            return times, {"spike_index": k, "source": int(src[k]), "from_ms": float(old), "to_ms": float(times[k])}
+    return times, {}
 
 
 def save_network(path, network: dict) -> None:
@@ -81,6 +108,7 @@ def load_network(path) -> dict:
         raise DamagedFileError(f"network file '{path}' has an unknown format; rebuild it with: snakemake --cores 1 --force '{path}'")
     net["n_exc"], net["n_inh"], net["n_thalamic"] = int(net["n_exc"]), int(net["n_inh"]), int(net["n_thalamic"])
     net["params"] = json.loads(str(net.pop("params_json")))
+    net["perturbation"] = json.loads(str(net.pop("perturbation_json", "{}")))
     return net
 
 

@@ -9,10 +9,17 @@ Signals, all sampled at ``bin_ms`` from ``t_start_ms`` (skipping the thalamic ki
 
 FOOOF (``fooof`` 1.1, which the seed notebook imports; its successor ``specparam`` exists on
 PyPI only as a 2.0 pre-release) fits an aperiodic offset and exponent plus Gaussian peaks.
+Welch segments are at least 512 ms (about 2 Hz resolution; 256 ms gave 3.9 Hz and 24 bins
+in 4-100 Hz, and equivalent runs fitted exponents 0.65 and 1.26). Peaks may be no narrower
+than twice the resolution. Runs that did not sustain get a PSD but no fit. One run's PSD is
+noisy: :func:`ensemble_spectra` averages the PSDs of the surviving runs of each backend and
+fits that. FOOOF's own warnings go to the log.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import logging
 import warnings
 
@@ -34,22 +41,39 @@ def welch_psd(x: np.ndarray, fs_hz: float, segment_ms: float) -> tuple[np.ndarra
 
 
 def fit_fooof(freqs: np.ndarray, power: np.ndarray, freq_range_hz, max_n_peaks: int = 4,
-              peak_width_limits=(2.0, 20.0)) -> dict:
-    """Aperiodic offset and exponent, peaks, error and r² of a FOOOF fit (NaN if it cannot fit)."""
+              peak_width_limits=None) -> dict:
+    """Aperiodic offset and exponent, peaks, error and r² of a FOOOF fit (NaN if it cannot fit).
+
+    The peak width floor defaults to twice the frequency resolution (and at least 2 Hz).
+    """
     nan = {"offset": np.nan, "exponent": np.nan, "error": np.nan, "r_squared": np.nan, "peaks": []}
     sel = (freqs >= freq_range_hz[0]) & (freqs <= freq_range_hz[1])
     if sel.sum() < 5 or not np.all(np.isfinite(power[sel])) or np.any(power[sel] <= 0):
         return nan
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # fooof's deprecation notice
+    if peak_width_limits is None:
+        resolution = float(freqs[1] - freqs[0]) if len(freqs) > 1 else 1.0
+        floor = max(2.0, 2.0 * resolution)
+        peak_width_limits = (floor, max(20.0, 2.0 * floor))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         from fooof import FOOOF
 
-        fm = FOOOF(peak_width_limits=list(peak_width_limits), max_n_peaks=max_n_peaks, aperiodic_mode="fixed", verbose=False)
+        fm = FOOOF(peak_width_limits=list(peak_width_limits), max_n_peaks=max_n_peaks, aperiodic_mode="fixed", verbose=True)
+        printed = io.StringIO()
         try:
-            fm.fit(freqs, power, list(freq_range_hz))
+            with contextlib.redirect_stdout(printed):  # fooof prints its warnings (e.g. on resolution)
+                fm.fit(freqs, power, list(freq_range_hz))
         except Exception as err:  # fooof raises its own FitError and numpy errors
             log.warning("FOOOF fit failed: %s", err)
             return nan
+        finally:
+            for line in " ".join(printed.getvalue().split()).split("FOOOF WARNING:"):
+                if line.strip():
+                    log.warning("FOOOF: %s", line.strip())
+    for w in caught:
+        if "fooof" in str(w.message).lower() and "deprecat" in str(w.message).lower():
+            continue  # the package's notice that it is now called specparam
+        log.warning("FOOOF: %s", w.message)
     if not fm.has_model:
         return nan
     offset, exponent = fm.aperiodic_params_
@@ -85,26 +109,60 @@ def run_signals(spikes: pd.DataFrame, traces: dict, n_cells: dict, t_stop_ms: fl
     return out
 
 
-def run_spectra(signals: dict, spectra_cfg: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Welch PSD and FOOOF fit per signal: (psd table, fit table; peaks as one row each)."""
+def _fit_row(name: str, fit: dict | None, note: str = "") -> dict:
+    if fit is None:
+        return {"signal": name, "offset": np.nan, "exponent": np.nan, "error": np.nan, "r_squared": np.nan, "n_peaks": 0,
+                "peak_freq_hz": np.nan, "peak_power": np.nan, "peak_bandwidth_hz": np.nan, "note": note}
+    strongest = max(fit["peaks"], key=lambda p: p["power"]) if fit["peaks"] else None
+    peaks = "; ".join(f"peak {p['freq_hz']:.1f} Hz" for p in fit["peaks"])
+    return {"signal": name, "offset": fit["offset"], "exponent": fit["exponent"], "error": fit["error"],
+            "r_squared": fit["r_squared"], "n_peaks": len(fit["peaks"]),
+            "peak_freq_hz": strongest["freq_hz"] if strongest else np.nan,
+            "peak_power": strongest["power"] if strongest else np.nan,
+            "peak_bandwidth_hz": strongest["bandwidth_hz"] if strongest else np.nan,
+            "note": "; ".join(n for n in (note, peaks) if n)}
+
+
+def run_spectra(signals: dict, spectra_cfg: dict, fit: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Welch PSD and FOOOF fit per signal: (psd table, fit table). ``fit`` False (a run that
+    did not sustain) keeps the PSD and leaves the fit empty, with a note."""
     fs = 1000.0 / spectra_cfg["bin_ms"]
     psd_rows, fit_rows = [], []
     for name in SIGNALS:
         x = signals[name]
         if len(x) < 8 or not np.all(np.isfinite(x)) or np.allclose(x, x[0] if len(x) else 0):
-            fit_rows.append({"signal": name, "offset": np.nan, "exponent": np.nan, "error": np.nan, "r_squared": np.nan,
-                             "n_peaks": 0, "peak_freq_hz": np.nan, "peak_power": np.nan, "peak_bandwidth_hz": np.nan,
-                             "note": "no signal" if not len(x) or not np.all(np.isfinite(x)) else "constant signal"})
+            fit_rows.append(_fit_row(name, None, "no signal" if not len(x) or not np.all(np.isfinite(x)) else "constant signal"))
             continue
         freqs, power = welch_psd(x, fs, spectra_cfg["segment_ms"])
         psd_rows.append(pd.DataFrame({"signal": name, "frequency_hz": freqs, "power": power}))
-        fit = fit_fooof(freqs, power, spectra_cfg["freq_range_hz"], spectra_cfg["max_n_peaks"])
-        strongest = max(fit["peaks"], key=lambda p: p["power"]) if fit["peaks"] else None
-        fit_rows.append({"signal": name, "offset": fit["offset"], "exponent": fit["exponent"], "error": fit["error"],
-                         "r_squared": fit["r_squared"], "n_peaks": len(fit["peaks"]),
-                         "peak_freq_hz": strongest["freq_hz"] if strongest else np.nan,
-                         "peak_power": strongest["power"] if strongest else np.nan,
-                         "peak_bandwidth_hz": strongest["bandwidth_hz"] if strongest else np.nan,
-                         "note": "; ".join(f"{p['freq_hz']:.1f} Hz" for p in fit["peaks"])})
+        short = "signal shorter than one segment" if len(x) < spectra_cfg["segment_ms"] * fs * 1e-3 else ""
+        if not fit:
+            fit_rows.append(_fit_row(name, None, "not fitted: activity did not sustain"))
+            continue
+        fit_rows.append(_fit_row(name, fit_fooof(freqs, power, spectra_cfg["freq_range_hz"], spectra_cfg["max_n_peaks"]), short))
     psd = pd.concat(psd_rows, ignore_index=True) if psd_rows else pd.DataFrame(columns=["signal", "frequency_hz", "power"])
     return psd, pd.DataFrame(fit_rows)
+
+
+def ensemble_spectra(psd: pd.DataFrame, summary: pd.DataFrame, spectra_cfg: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Mean PSD over the surviving runs (replicate 0) of each backend and weight set, and its fit.
+
+    ``psd``: per-run PSD tables concatenated (with backend, g_exc_nS, g_inh_nS, network_seed,
+    replicate); ``summary``: the study summary (``sustained`` per run). Returns (mean PSD with
+    ``n_runs``, fit table with ``n_runs``).
+    """
+    keys = ["backend", "g_exc_nS", "g_inh_nS", "network_seed", "replicate"]
+    alive = summary.loc[(summary["population"] == "exc") & summary["sustained"].astype(bool) & (summary["replicate"] == 0), keys]
+    psd = psd.merge(alive, on=keys, how="inner")
+    if psd.empty:
+        return (pd.DataFrame(columns=["backend", "g_exc_nS", "g_inh_nS", "signal", "frequency_hz", "power", "n_runs"]),
+                pd.DataFrame(columns=["backend", "g_exc_nS", "g_inh_nS", "n_runs"] + list(_fit_row("", None))))
+    group = ["backend", "g_exc_nS", "g_inh_nS", "signal"]
+    mean = psd.groupby(group + ["frequency_hz"], sort=False).agg(power=("power", "mean"), n_runs=("power", "size")).reset_index()
+    fits = []
+    for (backend, g_exc, g_inh, signal), m in mean.groupby(group, sort=False):
+        m = m.sort_values("frequency_hz")
+        row = _fit_row(signal, fit_fooof(m["frequency_hz"].to_numpy(), m["power"].to_numpy(), spectra_cfg["freq_range_hz"],
+                                         spectra_cfg["max_n_peaks"]))
+        fits.append({"backend": backend, "g_exc_nS": g_exc, "g_inh_nS": g_inh, "n_runs": int(m["n_runs"].max()), **row})
+    return mean, pd.DataFrame(fits)

@@ -1,12 +1,27 @@
-"""Spike-train statistics of one run: per-cell rate and CV(ISI), population rates, sustained activity."""
+"""Spike-train statistics of one run, over the analysis window [t_start, t_stop).
+
+Per cell: rate, CV and LV of the inter-spike intervals (only from cells with at least
+``analysis.min_spikes_cv`` spikes in the window). Per population: the median CV and LV,
+pairwise spike-count correlation coefficients of a fixed sample of cells, and the
+spike-count chi² (Golomb's synchrony measure) over the time the network was alive.
+Per run: a censored survival time, the end of the last 20 ms bin in which the rate of all
+cells was at least ``analysis.sustained_min_rate_hz``; ``sustained`` means it reached t_stop.
+
+The window starts after the thalamic kick (default 200 ms): the kick's first 100 ms run at
+about 19 Hz against 16 Hz later, and would bias every rate.
+"""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
-from scipy.stats import variation
 
 from vabench.io import POPULATIONS
+
+CORRELATION_BIN_MS = 5.0
+CORRELATION_CELLS = 50  # 50 cells per population give 1225 pairs
 
 
 def firing_rates(spike_times_by_cell: dict[int, np.ndarray], n_cells: int, t_start_ms: float, t_stop_ms: float) -> np.ndarray:
@@ -19,41 +34,83 @@ def firing_rates(spike_times_by_cell: dict[int, np.ndarray], n_cells: int, t_sta
     return rates
 
 
-def cv_isi(spike_times: np.ndarray, min_spikes: int = 3) -> float:
-    """Coefficient of variation of the inter-spike intervals; NaN with fewer than ``min_spikes`` spikes."""
+def isi_stats(spike_times: np.ndarray, min_spikes: int = 3) -> tuple[float, float]:
+    """(CV, LV) of the inter-spike intervals; NaN with fewer than ``min_spikes`` (at least 3) spikes.
+
+    elephant's ``cv`` is scipy's variation (std/mean, ddof=0), the CV of Brette et al. (2007);
+    its ``lv`` is Shinomoto's local variation (1 for Poisson, 0 for a regular train).
+    """
+    from elephant.statistics import cv, lv
+
     spike_times = np.sort(np.asarray(spike_times, dtype=float))
     if spike_times.size < max(min_spikes, 3):
-        return float("nan")
-    # scipy's variation is std/mean with ddof=0, the CV used by Brette et al. (2007)
-    return float(variation(np.diff(spike_times)))
+        return float("nan"), float("nan")
+    isi = np.diff(spike_times)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # quantities' deprecation notice inside elephant
+        return float(cv(isi)), float(lv(isi, with_nan=True))
 
 
-def cell_table(spikes: pd.DataFrame, n_cells: dict, t_stop_ms: float, min_spikes_cv: int = 3) -> pd.DataFrame:
-    """One row per cell of each population: population, cell, n_spikes, rate_hz, cv_isi."""
+def cv_isi(spike_times: np.ndarray, min_spikes: int = 3) -> float:
+    """Coefficient of variation of the inter-spike intervals; NaN with fewer than ``min_spikes`` spikes."""
+    return isi_stats(spike_times, min_spikes)[0]
+
+
+def in_window(spikes: pd.DataFrame, t_start_ms: float, t_stop_ms: float) -> pd.DataFrame:
+    t = spikes["time_ms"]
+    return spikes[(t >= t_start_ms) & (t < t_stop_ms)]
+
+
+def cell_table(spikes: pd.DataFrame, n_cells: dict, t_stop_ms: float, min_spikes_cv: int = 3,
+               t_start_ms: float = 0.0) -> pd.DataFrame:
+    """One row per cell of each population over [t_start, t_stop): population, cell, n_spikes, rate_hz, cv_isi, lv."""
+    spikes = in_window(spikes, t_start_ms, t_stop_ms)
     frames = []
     for pop in POPULATIONS:
         sp = spikes[spikes["population"] == pop]
-        by_cell = {int(c): g["time_ms"].to_numpy() for c, g in sp.groupby("cell", sort=True)}
-        counts = np.zeros(n_cells[pop], dtype=np.int64)
+        counts = np.bincount(sp["cell"].to_numpy(), minlength=n_cells[pop])[: n_cells[pop]]
         cvs = np.full(n_cells[pop], np.nan)
-        for c, t in by_cell.items():
-            counts[c] = t.size
-            cvs[c] = cv_isi(t, min_spikes_cv)
+        lvs = np.full(n_cells[pop], np.nan)
+        for c, g in sp.groupby("cell", sort=True, observed=True):
+            if len(g) >= min_spikes_cv:
+                cvs[int(c)], lvs[int(c)] = isi_stats(g["time_ms"].to_numpy(), min_spikes_cv)
         frames.append(pd.DataFrame({
             "population": pop,
             "cell": np.arange(n_cells[pop], dtype=np.int32),
-            "n_spikes": counts,
-            "rate_hz": counts / (t_stop_ms * 1e-3),
+            "n_spikes": counts.astype(np.int64),
+            "rate_hz": counts / ((t_stop_ms - t_start_ms) * 1e-3),
             "cv_isi": cvs,
+            "lv": lvs,
         }))
     return pd.concat(frames, ignore_index=True)
 
 
-def population_rate(spikes: pd.DataFrame, population: str, n_cells: int, t_stop_ms: float, bin_ms: float = 1.0):
-    """Population rate (Hz per cell) in bins of ``bin_ms``: (bin centres in ms, rate)."""
-    edges = np.arange(0.0, t_stop_ms + bin_ms / 2, bin_ms)
-    counts, _ = np.histogram(spikes.loc[spikes["population"] == population, "time_ms"], bins=edges)
-    return (edges[:-1] + edges[1:]) / 2, counts / (n_cells * bin_ms * 1e-3)
+def population_rate(spikes: pd.DataFrame, population: str | None, n_cells: int, t_stop_ms: float, bin_ms: float = 1.0):
+    """Population rate (Hz per cell) in bins of ``bin_ms`` from 0: (bin centres in ms, rate).
+
+    ``population`` None counts every cell (``n_cells`` is then the total). A last partial bin
+    is kept with its own width.
+    """
+    edges = np.arange(0.0, t_stop_ms, bin_ms)
+    edges = np.append(edges, t_stop_ms)
+    times = spikes["time_ms"] if population is None else spikes.loc[spikes["population"] == population, "time_ms"]
+    counts, _ = np.histogram(times, bins=edges)
+    return (edges[:-1] + edges[1:]) / 2, counts / (n_cells * np.diff(edges) * 1e-3)
+
+
+def survival_time(spikes: pd.DataFrame, n_cells_total: int, t_stop_ms: float, bin_ms: float = 20.0,
+                  min_rate_hz: float = 1.0) -> float:
+    """End (ms) of the last ``bin_ms`` bin in which the rate of all cells was >= ``min_rate_hz``; 0 if none.
+
+    Equal to t_stop when the network was still active in its last bin: the survival time is
+    then censored (the network outlived the simulation).
+    """
+    centres, rate = population_rate(spikes, None, n_cells_total, t_stop_ms, bin_ms)
+    alive = np.flatnonzero((rate >= min_rate_hz) & (rate > 0))
+    if alive.size == 0:
+        return 0.0
+    last = alive[-1]
+    return float(t_stop_ms) if last == len(rate) - 1 else float(min(centres[last] + bin_ms / 2, t_stop_ms))
 
 
 def closing_rate(spikes: pd.DataFrame, n_cells_total: int, t_stop_ms: float, window_ms: float) -> float:
@@ -62,48 +119,20 @@ def closing_rate(spikes: pd.DataFrame, n_cells_total: int, t_stop_ms: float, win
     return n / (n_cells_total * window_ms * 1e-3) if n_cells_total else 0.0
 
 
-def is_sustained(spikes: pd.DataFrame, n_cells_total: int, t_stop_ms: float, window_ms: float, min_rate_hz: float) -> bool:
-    """Self-sustained: the network still fires at >= min_rate_hz in the closing window (and at all)."""
-    rate = closing_rate(spikes, n_cells_total, t_stop_ms, window_ms)
-    return bool(rate > 0 and rate >= min_rate_hz)
-
-
-def run_summary(spikes: pd.DataFrame, cells: pd.DataFrame, t_stop_ms: float, analysis: dict) -> pd.DataFrame:
-    """One row per population: rate_hz, rate_sd_hz, cv_isi (mean over cells with a CV), sustained..."""
-    n_total = len(cells)
-    sustained = is_sustained(spikes, n_total, t_stop_ms, analysis["sustained_window_ms"], analysis["sustained_min_rate_hz"])
-    rows = []
-    for pop in POPULATIONS:
-        c = cells[cells["population"] == pop]
-        sp = spikes[spikes["population"] == pop]
-        rows.append({
-            "population": pop,
-            "n_cells": len(c),
-            "n_spikes": int(c["n_spikes"].sum()),
-            "rate_hz": float(c["rate_hz"].mean()),
-            "rate_sd_hz": float(c["rate_hz"].std(ddof=0)),
-            "cv_isi": float(c["cv_isi"].mean()) if c["cv_isi"].notna().any() else float("nan"),
-            "n_cells_cv": int(c["cv_isi"].notna().sum()),
-            "closing_rate_hz": closing_rate(sp, len(c), t_stop_ms, analysis["sustained_window_ms"]),
-            "last_spike_ms": float(sp["time_ms"].max()) if len(sp) else float("nan"),
-            "sustained": sustained,
-        })
-    return pd.DataFrame(rows)
-
-
-def synchrony_chi2(spikes: pd.DataFrame, n_cells: dict, t_start_ms: float, t_stop_ms: float, bin_ms: float = 5.0) -> float:
+def spike_count_chi2(spikes: pd.DataFrame, n_cells: dict, t_start_ms: float, t_stop_ms: float, bin_ms: float = 5.0) -> float:
     """Golomb's synchrony measure on spike counts: Var(population mean count) / mean_i Var(count_i).
 
-    About 1/N for independent cells, 1 for fully synchronous ones; NaN without spikes.
-    Computed by hand: elephant has no spike-count chi²; it is two variances of a binned matrix.
+    About 1/N for independent cells, 1 for fully synchronous ones; NaN without spikes or with
+    fewer than 3 bins. Computed by hand: elephant has no spike-count chi²; it is two variances
+    of a binned matrix. Pass the alive window (:func:`survival_time`) as t_stop: silence
+    after a network's death would inflate it 5-8 fold.
     """
     edges = np.arange(t_start_ms, t_stop_ms + bin_ms / 2, bin_ms)
-    if len(edges) < 3:
+    if len(edges) < 4:
         return float("nan")
     offset = {"exc": 0, "inh": n_cells["exc"]}
     n_total = n_cells["exc"] + n_cells["inh"]
-    sel = (spikes["time_ms"] >= t_start_ms) & (spikes["time_ms"] < edges[-1])
-    sp = spikes[sel]
+    sp = in_window(spikes, t_start_ms, edges[-1])
     if sp.empty:
         return float("nan")
     cell = sp["cell"].to_numpy() + sp["population"].map(offset).astype(int).to_numpy()
@@ -111,3 +140,86 @@ def synchrony_chi2(spikes: pd.DataFrame, n_cells: dict, t_start_ms: float, t_sto
     np.add.at(counts, (cell, np.digitize(sp["time_ms"].to_numpy(), edges) - 1), 1)
     mean_var = counts.var(axis=1).mean()
     return float(counts.mean(axis=0).var() / mean_var) if mean_var > 0 else float("nan")
+
+
+synchrony_chi2 = spike_count_chi2  # the name the map's tables used before
+
+
+def correlation_sample(n_active: np.ndarray, k: int = CORRELATION_CELLS, seed: int = 0) -> np.ndarray:
+    """Indices of up to ``k`` cells, drawn with a fixed seed among cells with at least 2 spikes."""
+    candidates = np.flatnonzero(n_active >= 2)
+    if candidates.size <= k:
+        return candidates
+    return np.sort(np.random.default_rng(seed).choice(candidates, size=k, replace=False))
+
+
+def pairwise_correlations(spikes: pd.DataFrame, n_cells: dict, t_start_ms: float, t_stop_ms: float,
+                          bin_ms: float = CORRELATION_BIN_MS, k: int = CORRELATION_CELLS) -> pd.DataFrame:
+    """Spike-count correlation coefficients of every pair of a sample of ``k`` cells per population
+    (elephant's BinnedSpikeTrain + correlation_coefficient): population, cell_a, cell_b, corr."""
+    import neo
+    import quantities as pq
+    from elephant.conversion import BinnedSpikeTrain
+    from elephant.spike_train_correlation import correlation_coefficient
+
+    frames = []
+    spikes = in_window(spikes, t_start_ms, t_stop_ms)
+    n_bins = int((t_stop_ms - t_start_ms) // bin_ms)
+    for pop in POPULATIONS:
+        sp = spikes[spikes["population"] == pop]
+        counts = np.bincount(sp["cell"].to_numpy(), minlength=n_cells[pop])
+        chosen = correlation_sample(counts)
+        if n_bins < 3 or chosen.size < 2:
+            continue
+        stop = t_start_ms + n_bins * bin_ms
+        by_cell = dict(tuple(sp.groupby("cell", observed=True)["time_ms"]))
+        trains = [neo.SpikeTrain(np.asarray(by_cell.get(c, []))[np.asarray(by_cell.get(c, [])) < stop],
+                                 t_start=t_start_ms, t_stop=stop, units="ms") for c in chosen]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            binned = BinnedSpikeTrain(trains, bin_size=bin_ms * pq.ms, t_start=t_start_ms * pq.ms, t_stop=stop * pq.ms)
+            cc = correlation_coefficient(binned)
+        ia, ib = np.triu_indices(chosen.size, k=1)
+        frames.append(pd.DataFrame({"population": pop, "cell_a": chosen[ia].astype(np.int32),
+                                    "cell_b": chosen[ib].astype(np.int32), "corr": cc[ia, ib]}))
+    if not frames:
+        return pd.DataFrame(columns=["population", "cell_a", "cell_b", "corr"])
+    return pd.concat(frames, ignore_index=True)
+
+
+def run_summary(spikes: pd.DataFrame, cells: pd.DataFrame, t_stop_ms: float, analysis: dict,
+                pairs: pd.DataFrame | None = None, n_cells: dict | None = None) -> pd.DataFrame:
+    """One row per population over the analysis window: rates, median CV and LV, mean pairwise
+    correlation, spike-count chi² over the alive window, survival time and ``sustained``."""
+    t_start = analysis.get("t_start_ms", 0.0)
+    n_total = len(cells)
+    if n_cells is None:
+        n_cells = {pop: int((cells["population"] == pop).sum()) for pop in POPULATIONS}
+    survival = survival_time(spikes, n_total, t_stop_ms, analysis.get("survival_bin_ms", 20.0),
+                             analysis["sustained_min_rate_hz"])
+    sustained = survival >= t_stop_ms
+    chi2 = spike_count_chi2(spikes, n_cells, t_start, min(survival, t_stop_ms))
+    rows = []
+    for pop in POPULATIONS:
+        c = cells[cells["population"] == pop]
+        sp = spikes[spikes["population"] == pop]
+        corr = pairs.loc[pairs["population"] == pop, "corr"].dropna() if pairs is not None else pd.Series(dtype=float)
+        rows.append({
+            "population": pop,
+            "n_cells": len(c),
+            "n_spikes": int(c["n_spikes"].sum()),
+            "rate_hz": float(c["rate_hz"].mean()),
+            "rate_sd_hz": float(c["rate_hz"].std(ddof=0)),
+            "cv_isi": float(c["cv_isi"].median()) if c["cv_isi"].notna().any() else float("nan"),
+            "cv_isi_mean": float(c["cv_isi"].mean()) if c["cv_isi"].notna().any() else float("nan"),
+            "lv": float(c["lv"].median()) if c["lv"].notna().any() else float("nan"),
+            "n_cells_cv": int(c["cv_isi"].notna().sum()),
+            "corr": float(corr.mean()) if len(corr) else float("nan"),
+            "n_pairs": int(len(corr)),
+            "spike_count_chi2": chi2,
+            "last_spike_ms": float(sp["time_ms"].max()) if len(sp) else float("nan"),
+            "survival_ms": survival,
+            "sustained": bool(sustained),
+            "t_start_ms": float(t_start),
+        })
+    return pd.DataFrame(rows)

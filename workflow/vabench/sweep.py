@@ -104,29 +104,28 @@ def _spikes(mod, populations) -> pd.DataFrame:
     return df.sort_values(["population", "time_ms", "cell"], kind="stable").reset_index(drop=True)
 
 
-def row_points(spike_paths, run_paths, analysis: dict, bin_ms: float = 5.0, t_start_ms: float = 100.0) -> pd.DataFrame:
-    """One row per point: rates, mean CV, synchrony, sustained verdict."""
-    from vabench.analysis import read_run_info
+def row_points(spike_paths, run_paths, analysis: dict) -> pd.DataFrame:
+    """One row per point: rates and median CVs over [analysis.t_start_ms, t_stop), spike-count
+    chi² over the alive window, survival time and the sustained verdict."""
+    from vabench.analysis import population_sizes, read_run_info
     from vabench.io import read_spikes
-    from vabench.stats import cell_table, run_summary, synchrony_chi2
+    from vabench.stats import cell_table, run_summary
 
     rows = []
     for sp_path, run_path in zip(spike_paths, run_paths):
         info = read_run_info(run_path)
-        net = info["network_params"]["network"]
-        n_exc = int(round(net["n_cells"] * net["exc_fraction"]))
-        n = {"exc": n_exc, "inh": net["n_cells"] - n_exc}
+        n = population_sizes(info)
         t_stop = info["params"]["simulation"]["t_stop_ms"]
         spikes = read_spikes(sp_path)
-        cells = cell_table(spikes, n, t_stop, analysis["min_spikes_cv"])
-        s = run_summary(spikes, cells, t_stop, analysis).set_index("population")
+        cells = cell_table(spikes, n, t_stop, analysis["min_spikes_cv"], analysis["t_start_ms"])
+        s = run_summary(spikes, cells, t_stop, analysis, n_cells=n).set_index("population")
         rows.append({
             "backend": info["backend"], "g_exc_nS": info["g_exc_nS"], "g_inh_nS": info["g_inh_nS"], "seed": info["seed"],
-            "n_cells": net["n_cells"], "t_stop_ms": t_stop,
+            "n_cells": sum(n.values()), "t_stop_ms": t_stop,
             "rate_exc_hz": s.loc["exc", "rate_hz"], "rate_inh_hz": s.loc["inh", "rate_hz"],
             "cv_exc": s.loc["exc", "cv_isi"], "cv_inh": s.loc["inh", "cv_isi"],
-            "synchrony_chi2": synchrony_chi2(spikes, n, min(t_start_ms, t_stop / 2), t_stop, bin_ms),
-            "closing_rate_hz": float((s["closing_rate_hz"] * s["n_cells"]).sum() / s["n_cells"].sum()),
+            "spike_count_chi2": s.loc["exc", "spike_count_chi2"],
+            "survival_ms": s.loc["exc", "survival_ms"],
             "sustained": bool(s["sustained"].iloc[0]),
             "run_s": info["timings_s"]["run_s"],
         })

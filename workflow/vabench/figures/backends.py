@@ -169,8 +169,26 @@ def _panel_cv(ax, cells: pd.DataFrame, pop: str, note: str | None) -> None:
 
 # --------------------------------------------------------------------------- figure
 
+def fig24_caption(backends, summary_paths, seed) -> str:
+    """One network's caption: its seed, and which runs died (with a pointer to the ensemble)."""
+    died = []
+    for backend, path in zip(backends, summary_paths):
+        s = pd.read_csv(path, sep="\t")
+        if "note" in s and s["note"].fillna("").iloc[0]:
+            continue
+        if not bool(s["sustained"].iloc[0]):
+            died.append(f"{backend} at {float(s['survival_ms'].iloc[0]):g} ms")
+    text = (f"One network (seed {seed}), the same stored connectivity, initial potentials and thalamic input on every "
+            f"simulator. The network is chaotic: spike times agree only for the first ~10 ms, so compare the "
+            f"distributions, not the spikes.")
+    if died:
+        text += (f" Activity died on this network for {', '.join(died)}; whether one network sustains is close to a coin "
+                 f"flip, so see the ensemble figures (survival.png, paired_differences.png) for the verdict.")
+    return text
+
+
 def plot_backends(runs: list[dict], out_png, out_svg, title: str, t_stop_ms: float,
-                  raster_cells: int = 200) -> None:
+                  raster_cells: int = 200, caption: str | None = None) -> None:
     """Draw the Fig. 24 layout, one column per run, and save it as ``out_png`` and ``out_svg``.
 
     Each run is a dict with ``backend``, ``spikes``, ``traces``, ``cells`` (paths) and an
@@ -202,4 +220,8 @@ def plot_backends(runs: list[dict], out_png, out_svg, title: str, t_stop_ms: flo
         # shared axes hide inner tick labels; every panel keeps its own labels
         ax.tick_params(labelleft=True, labelbottom=True, labelsize=8)
     fig.suptitle(title, fontsize=14)
+    if caption:
+        import textwrap
+
+        fig.supxlabel("\n".join(textwrap.wrap(caption, width=int(40 * ncols + 20))), fontsize=10, ha="center")
     save_figure(fig, out_png, out_svg)

@@ -1,0 +1,38 @@
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(snakemake.scriptdir).parent))
+import pandas as pd
+
+from vabench.figures import ensemble
+from vabench.logs import script_logging
+
+
+def tagged(paths, summaries):
+    """Per-run tables with the run's identity columns (from its summary.tsv)."""
+    frames = []
+    for path, summary in zip(paths, summaries):
+        ident = pd.read_csv(summary, sep="\t").iloc[0]
+        df = pd.read_csv(path, sep="\t")
+        for key in ("backend", "g_exc_nS", "g_inh_nS", "network_seed", "replicate"):
+            df.insert(0, key, ident[key])
+        frames.append(df)
+    return pd.concat(frames, ignore_index=True)
+
+
+with script_logging(snakemake.log[0]):
+    inp, out, figure = snakemake.input, snakemake.output, snakemake.wildcards.figure
+    where = f"{snakemake.params.n_seeds} network seeds, N={snakemake.params.n_cells}"
+    if figure == "survival":
+        ensemble.plot_survival(pd.read_csv(inp.summary, sep="\t"), out.png, out.svg,
+                               title=f"Survival of self-sustained activity ({where})")
+    elif figure == "paired_differences":
+        ensemble.plot_paired_differences(pd.read_csv(inp.agreement, sep="\t"), out.png, out.svg,
+                                         title=f"Seed-paired differences between simulators ({where})")
+    elif figure == "distributions":
+        ensemble.plot_distributions(tagged(inp.cells, inp.summaries), tagged(inp.pairs, inp.summaries),
+                                    pd.read_csv(inp.summary, sep="\t"), out.png, out.svg,
+                                    title=f"Per-cell distributions, pooled over the surviving networks ({where})")
+    elif figure == "divergence":
+        ensemble.plot_divergence(pd.read_csv(inp.divergence, sep="\t"), out.png, out.svg,
+                                 title=f"When chaos takes over: spikes matched within one time step ({where})")

@@ -1,0 +1,284 @@
+"""Single-cell scenarios: one IF_cond_exp cell, a known conductance input, every backend.
+
+In the style of PyNN's ``test/system/scenarios``: the same set-up on every simulator, checked
+against a high-precision solution of the IF_cond_exp equations. Three pieces:
+
+- :func:`reference`: the IF_cond_exp equations (PyNN units: mV, ms, nF, uS, nA) solved with
+  ``scipy.integrate.solve_ivp`` (DOP853, rtol 1e-10, atol 1e-12), each input spike a jump of
+  its conductance at its arrival time, a terminal event at the threshold crossing, then
+  reset and a refractory clamp, sampled on the simulator's time grid;
+- :func:`run_backend`: the scenarios on one backend in this process. The PyNN backends go
+  through their own ``import_sim()``, ``setup()`` and ``make_projection()`` (so the
+  benchmark's quirks apply: NEST's on-grid spike generators, Brian2's vectorised connect);
+  ``brian2-native`` uses :data:`vabench.backends.brian2native_backend.EQUATIONS` and builds
+  its NeuronGroup / SpikeGeneratorGroup / Synapses the way that backend does;
+- :func:`run_backend_subprocess`: the same in a fresh Python process (``python -m
+  vabench.scenarios``), because NEST, NEURON and Brian2 keep global state that does not mix.
+
+A scenario is one cell fed by one stored input spike (a ``SpikeSourceArray`` with one spike,
+synaptic delay ``delay_ms``); all scenarios of a run are independent cells of one network.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+# name -> receptor, weight (nS), time of the stored input spike (ms).
+# - exc: subthreshold excitatory spike (peak +8.6 mV, 1.4 mV below threshold);
+# - inh: inhibitory spike at the benchmark's g_inh (51 nS; trough -12.9 mV);
+# - fire: the "step" input, a single suprathreshold excitatory spike at the benchmark's
+#   thalamic weight (stimulus.weight_nS, 100 nS): the cell fires twice (10.58, 16.83 ms).
+#   A spike rather than a current step: it takes the same input path (SpikeSourceArray,
+#   projection, synapse) on all four backends, and brian2-native's EQUATIONS have no
+#   i_offset term to drive.
+SCENARIOS = {
+    "exc": {"receptor": "excitatory", "weight_nS": 10.0, "spike_ms": 10.0},
+    "inh": {"receptor": "inhibitory", "weight_nS": 51.0, "spike_ms": 10.0},
+    "fire": {"receptor": "excitatory", "weight_nS": 100.0, "spike_ms": 10.0},
+}
+
+# Stored spike times (ms) for the input-timing check: off the binary grid on purpose (10.3 and
+# 0.1-multiples are not exact binary floats), so float rounding of time + delay would show.
+TIMING_SPIKES_MS = (3.3, 7.7, 10.0, 12.9, 25.1, 33.3, 40.6)
+
+# The step at whose start each backend applies the conductance jump of a stored input spike,
+# counted from step round((spike time + delay) / dt); measured by tests/test_single_cell.py
+# (the same at every time in TIMING_SPIKES_MS and at delays 0.1, 0.2 and 1.0 ms). Brian2
+# (PyNN and native) delivers the spike in the synapses slot of that step, after the state
+# update, so v feels it one step later; it also stamps an output spike at the start of the
+# step in which v crossed, and the two offsets cancel in reported spike times.
+INPUT_STEP_OFFSET = {"nest": 0, "neuron": 0, "brian2": 1, "brian2-native": 1}
+
+# What each backend needs importable (top-level modules; checked without importing them).
+BACKEND_MODULES = {"nest": ("pyNN", "nest"), "neuron": ("pyNN", "neuron"), "brian2": ("pyNN", "brian2"),
+                   "brian2-native": ("brian2",)}
+
+
+def timing_scenarios(times_ms=TIMING_SPIKES_MS, weight_nS: float = 10.0) -> dict:
+    """One subthreshold excitatory cell per stored spike time, named ``timing_<k>``."""
+    return {f"timing_{k}": {"receptor": "excitatory", "weight_nS": weight_nS, "spike_ms": float(t)}
+            for k, t in enumerate(times_ms)}
+
+
+def input_step_offset(t_ms, v_mV, spike_ms: float, delay_ms: float, dt_ms: float, v_rest: float, tol_mV: float = 1e-6):
+    """Steps after step round((spike + delay) / dt) at whose start the input took effect.
+
+    The first sample where v departs from rest (by more than ``tol_mV``) is the end of the
+    first step that felt the conductance jump, so the jump was applied at the start of the
+    step before it: 0 means exactly at spike time + delay. None if v never departs.
+    """
+    k = np.round(np.asarray(t_ms) / dt_ms).astype(int)
+    moved = np.flatnonzero(np.abs(np.asarray(v_mV) - v_rest) > tol_mV)
+    if not len(moved):
+        return None
+    return int(k[moved[0]] - 1 - round((spike_ms + delay_ms) / dt_ms))
+
+
+RTOL, ATOL = 1e-10, 1e-12
+
+
+# ---------------------------------------------------------------------------- reference solution
+
+def reference(cell: dict, inputs, t_stop_ms: float, dt_ms: float, v_init_mV: float | None = None,
+              i_offset_nA: float = 0.0) -> dict:
+    """High-precision IF_cond_exp trajectory, sampled at ``k * dt_ms`` for k = 0 .. t_stop/dt.
+
+    ``inputs``: (arrival time in ms, weight in nS, ``"excitatory"`` | ``"inhibitory"``); each
+    adds its weight to g_exc or g_inh at its arrival time. Between events::
+
+        cm dv/dt = cm (v_rest - v) / tau_m + g_exc (e_rev_E - v) + g_inh (e_rev_I - v) + i_offset
+        dg_x/dt = -g_x / tau_syn_x
+
+    At v = v_thresh (upward, an event of the integrator) a spike is recorded, v is set to
+    v_reset and held there for tau_refrac while the conductances go on decaying. Returns
+    ``t`` and ``v`` (mV) on the grid and ``spikes`` (ms, exact crossing times).
+    """
+    from scipy.integrate import solve_ivp
+
+    c = {k: float(v) for k, v in cell.items()}
+    g_leak = c["cm"] / c["tau_m"]  # uS
+
+    def rhs(_t, y, clamped):
+        v, ge, gi = y
+        dv = 0.0 if clamped else (g_leak * (c["v_rest"] - v) + ge * (c["e_rev_E"] - v) + gi * (c["e_rev_I"] - v)
+                                  + i_offset_nA) / c["cm"]
+        return [dv, -ge / c["tau_syn_E"], -gi / c["tau_syn_I"]]
+
+    def threshold(_t, y, clamped):
+        return y[0] - c["v_thresh"]
+
+    threshold.terminal, threshold.direction = True, 1.0
+
+    n = int(round(t_stop_ms / dt_ms))
+    grid = np.arange(n + 1) * dt_ms
+    v_out = np.full(n + 1, np.nan)
+    jumps = sorted((float(t), float(w) * 1e-3, 1 if r == "excitatory" else 2) for t, w, r in inputs)
+    y = np.array([c["v_rest"] if v_init_mV is None else float(v_init_mV), 0.0, 0.0])
+    t, refractory_until, spikes = 0.0, -np.inf, []
+    while t < t_stop_ms:
+        while jumps and jumps[0][0] <= t:  # conductance jumps due now
+            _, w, idx = jumps.pop(0)
+            y[idx] += w
+        clamped = t < refractory_until
+        t_end = min([t_stop_ms] + [j[0] for j in jumps[:1]] + ([refractory_until] if clamped else []))
+        sol = solve_ivp(rhs, (t, t_end), y, method="DOP853", rtol=RTOL, atol=ATOL, dense_output=True,
+                        events=None if clamped else threshold, args=(clamped,))
+        t_seg_end = float(sol.t[-1])
+        # samples in [t, t_seg_end) belong to this segment; the last one also takes t_stop
+        upper = t_seg_end + (1e-9 if t_seg_end >= t_stop_ms else -1e-9)
+        k = np.flatnonzero((grid >= t - 1e-9) & (grid < upper) & np.isnan(v_out))
+        if len(k):
+            v_out[k] = sol.sol(grid[k])[0]
+        y = sol.y[:, -1].copy()
+        if sol.status == 1:  # threshold crossed
+            spikes.append(t_seg_end)
+            y[0] = c["v_reset"]
+            refractory_until = t_seg_end + c["tau_refrac"]
+            # a sample exactly at the crossing already counts as reset
+        t = t_seg_end
+    v_out[np.isnan(v_out)] = y[0]
+    return {"t": grid, "v": v_out, "spikes": np.asarray(spikes)}
+
+
+def reference_for(cell: dict, scenario: dict, delay_ms: float, dt_ms: float, t_stop_ms: float, offset_steps: int = 0) -> dict:
+    """:func:`reference` for one scenario, its spike arriving ``offset_steps`` steps after
+    spike time + delay (the step a backend applies it at, :data:`INPUT_STEP_OFFSET`)."""
+    arrival = scenario["spike_ms"] + delay_ms + offset_steps * dt_ms
+    return reference(cell, [(arrival, scenario["weight_nS"], scenario["receptor"])], t_stop_ms, dt_ms)
+
+
+def v_error(v, v_ref, v_rest: float) -> dict:
+    """Error of a v trace against the reference on the same grid.
+
+    ``rel_deflection``: max |v - v_ref| / max |v_ref - v_rest| (the error over the whole
+    trace as a fraction of the largest deflection from rest: the strict measure).
+    ``rel_pointwise``: max |v - v_ref| / |v_ref|, v in mV (the lenient fallback).
+    """
+    v, v_ref = np.asarray(v, float), np.asarray(v_ref, float)
+    err = np.abs(v - v_ref)
+    return {"max_abs_mV": float(err.max()), "rel_deflection": float(err.max() / np.abs(v_ref - v_rest).max()),
+            "rel_pointwise": float((err / np.abs(v_ref)).max())}
+
+
+# ---------------------------------------------------------------------------- simulators
+
+def missing_modules(backend: str) -> list[str]:
+    """The modules ``backend`` needs that are not installed (found without importing them)."""
+    import importlib.util
+
+    return [m for m in BACKEND_MODULES[backend] if importlib.util.find_spec(m) is None]
+
+
+def _run_pynn(name: str, cell: dict, scenarios: dict, dt_ms: float, delay_ms: float, t_stop_ms: float, seed: int) -> dict:
+    from vabench.backends import get_backend
+
+    backend = get_backend(name)
+    sim = backend.import_sim()
+    backend.setup(sim, dt_ms, delay_ms, 1, seed)
+    cells = {}
+    for label, sc in scenarios.items():
+        pop = sim.Population(1, sim.IF_cond_exp(**cell, i_offset=0.0), label=label)
+        pop.initialize(v=cell["v_rest"])
+        src = sim.Population(1, sim.SpikeSourceArray(spike_times=[float(sc["spike_ms"])]), label=label + "_input")
+        backend.make_projection(sim, src, pop, np.array([0]), np.array([0]), sc["weight_nS"] * 1e-3, delay_ms,
+                                sc["receptor"], label + "_syn")
+        pop.record(["v", "spikes"])
+        cells[label] = pop
+    sim.run(t_stop_ms)
+    out = {}
+    for label, pop in cells.items():
+        seg = pop.get_data().segments[0]
+        sig = next(s for s in seg.analogsignals if s.name == "v")
+        out[label] = {"t": np.asarray(sig.times.rescale("ms").magnitude, float).ravel().tolist(),
+                      "v": np.asarray(sig.rescale("mV").magnitude, float)[:, 0].tolist(),
+                      "spikes": np.asarray(seg.spiketrains[0].rescale("ms").magnitude, float).tolist()}
+    sim.end()
+    return out
+
+
+def _run_brian2_native(cell: dict, scenarios: dict, dt_ms: float, delay_ms: float, t_stop_ms: float, seed: int,
+                       method: str = "exponential_euler", codegen_target: str = "numpy") -> dict:
+    """As ``brian2native_backend.simulate`` builds it: its EQUATIONS, threshold, reset, refractory
+    and ``<g>_post += w`` synapses, one cell per scenario, fed by one SpikeGeneratorGroup."""
+    import brian2 as b2
+
+    from vabench.backends.brian2native_backend import EQUATIONS
+
+    b2.start_scope()
+    b2.prefs.codegen.target = codegen_target
+    b2.defaultclock.dt = dt_ms * b2.ms
+    b2.seed(seed)
+    namespace = {
+        "v_rest": cell["v_rest"] * b2.mV, "tau_m": cell["tau_m"] * b2.ms, "c_m": cell["cm"] * b2.nF,
+        "e_rev_E": cell["e_rev_E"] * b2.mV, "e_rev_I": cell["e_rev_I"] * b2.mV,
+        "tau_syn_E": cell["tau_syn_E"] * b2.ms, "tau_syn_I": cell["tau_syn_I"] * b2.ms,
+        "v_thresh": cell["v_thresh"] * b2.mV, "v_reset": cell["v_reset"] * b2.mV,
+    }
+    labels = list(scenarios)
+    neurons = b2.NeuronGroup(len(labels), EQUATIONS, threshold="v > v_thresh", reset="v = v_reset",
+                             refractory=cell["tau_refrac"] * b2.ms, method=method, namespace=namespace, name="neurons")
+    neurons.v = cell["v_rest"] * b2.mV
+    times = np.array([scenarios[lb]["spike_ms"] for lb in labels])
+    inputs = b2.SpikeGeneratorGroup(len(labels), np.arange(len(labels)), times * b2.ms, name="inputs")
+    synapses = []
+    for k, label in enumerate(labels):
+        sc = scenarios[label]
+        target = "g_exc" if sc["receptor"] == "excitatory" else "g_inh"
+        syn = b2.Synapses(inputs, neurons, on_pre=f"{target}_post += w", namespace={"w": sc["weight_nS"] * b2.nS},
+                          delay=delay_ms * b2.ms, name=f"syn_{k}")
+        syn.connect(i=np.array([k], np.int32), j=np.array([k], np.int32))
+        synapses.append(syn)
+    spike_mon = b2.SpikeMonitor(neurons, name="spikes")
+    state_mon = b2.StateMonitor(neurons, "v", record=True, name="traces")
+    b2.Network(neurons, inputs, *synapses, spike_mon, state_mon).run(t_stop_ms * b2.ms)
+    t = np.asarray(state_mon.t_[:]) * 1e3
+    cells, spike_t = np.asarray(spike_mon.i_[:]), np.asarray(spike_mon.t_[:]) * 1e3
+    return {label: {"t": t.tolist(), "v": (np.asarray(state_mon.v_[k]) * 1e3).tolist(),
+                    "spikes": spike_t[cells == k].tolist()} for k, label in enumerate(labels)}
+
+
+def run_backend(backend: str, cell: dict, scenarios: dict | None = None, dt_ms: float = 0.1, delay_ms: float = 0.2,
+                t_stop_ms: float = 60.0, seed: int = 1, brian2: dict | None = None) -> dict:
+    """Run every scenario (one cell each) on ``backend`` in this process.
+
+    Returns ``{scenario: {"t": [...ms], "v": [...mV], "spikes": [...ms]}}``. Call once per
+    process: simulators keep global state (see :func:`run_backend_subprocess`).
+    """
+    scenarios = SCENARIOS if scenarios is None else scenarios
+    if backend == "brian2-native":
+        opts = {"method": "exponential_euler", "codegen_target": "numpy", **(brian2 or {})}
+        return _run_brian2_native(cell, scenarios, dt_ms, delay_ms, t_stop_ms, seed, opts["method"], opts["codegen_target"])
+    return _run_pynn(backend, cell, scenarios, dt_ms, delay_ms, t_stop_ms, seed)
+
+
+def run_backend_subprocess(backend: str, cell: dict, scenarios: dict | None = None, timeout_s: float = 300, **kwargs) -> dict:
+    """:func:`run_backend` in a fresh ``python -m vabench.scenarios`` process; arrays as numpy."""
+    request = {"backend": backend, "cell": cell, "scenarios": SCENARIOS if scenarios is None else scenarios, **kwargs}
+    with tempfile.TemporaryDirectory() as tmp:
+        req, res = Path(tmp) / "request.json", Path(tmp) / "result.json"
+        req.write_text(json.dumps(request))
+        proc = subprocess.run([sys.executable, "-m", "vabench.scenarios", str(req), str(res)], capture_output=True,
+                              text=True, timeout=timeout_s, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        if proc.returncode != 0:
+            raise RuntimeError(f"{backend} single-cell run failed ({proc.returncode}):\n{proc.stderr[-4000:]}")
+        out = json.loads(res.read_text())
+    return {label: {k: np.asarray(v, float) for k, v in rec.items()} for label, rec in out.items()}
+
+
+def main(argv=None) -> int:
+    request_path, result_path = (argv if argv is not None else sys.argv[1:])[:2]
+    request = json.loads(Path(request_path).read_text())
+    out = run_backend(**request)
+    Path(result_path).write_text(json.dumps(out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
