@@ -51,13 +51,13 @@ def test_default_map_covers_the_benchmark_point():
 def test_points_table_and_map(sweep_study):
     points = pd.read_csv(sweep_study / "results/sweep/nest/points.tsv", sep="\t")
     assert len(points) == 4
-    for col in ("g_exc_nS", "g_inh_nS", "seed", "rate_exc_hz", "rate_inh_hz", "cv_exc", "synchrony_chi2", "sustained"):
+    for col in ("g_exc_nS", "g_inh_nS", "seed", "rate_exc_hz", "rate_inh_hz", "cv_exc", "spike_count_chi2", "sustained"):
         assert col in points.columns
     verdict = {(r.g_exc_nS, r.g_inh_nS): bool(r.sustained) for r in points.itertuples()}
     assert verdict[(8.0, 80.0)] and verdict[(8.0, 40.0)]  # strong excitation keeps the tiny network going
     assert not verdict[(2.0, 80.0)] and not verdict[(2.0, 40.0)]  # weak excitation: it dies after the kick
     alive = points[points.sustained.astype(bool)]
-    assert alive["rate_exc_hz"].between(5, 100).all() and alive["synchrony_chi2"].between(0, 1).all()
+    assert alive["rate_exc_hz"].between(5, 100).all() and alive["spike_count_chi2"].between(0, 1).all()
     assert (sweep_study / "results/sweep/runs").glob("*/nest/gexc~8.0_ginh~80.0/spikes.parquet")
     assert imread(sweep_study / "results/figures/sustained_activity_nest.png").shape[0] > 300
     assert (sweep_study / "results/figures/sustained_activity_nest.svg").stat().st_size > 1000
@@ -82,7 +82,7 @@ def test_adding_points_or_seeds_runs_only_new_simulations(sweep_study):
 
 @pytest.mark.slow
 def test_analysis_change_reruns_no_simulation(sweep_study):
-    jobs = dry_run_jobs_verbose(sweep_study, {"analysis": {"sustained_window_ms": 50.0}}, "sweep")
+    jobs = dry_run_jobs_verbose(sweep_study, {"analysis": {"t_start_ms": 150.0}}, "sweep")
     rules = {r for r, _ in jobs}
     assert "sweep_row_points" in rules and "sweep_points" in rules
     assert not rules & {"sweep_row", "build_network", "simulate"}, rules

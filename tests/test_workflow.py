@@ -12,10 +12,14 @@ from conftest import TINY, copy_workflow, run_snakemake
 BACKENDS = {"nest", "neuron", "brian2", "brian2-native"}
 
 
+# two seeds, each with one replicate: 4 networks x 4 backends x 2 weight sets = 32 runs
+ENSEMBLE = "\nensemble: {seeds: [2, 3], replicates: 1}\n"
+
+
 @pytest.fixture(scope="module")
 def tiny_study(tmp_path_factory):
     workdir = copy_workflow(tmp_path_factory.mktemp("study"))
-    (workdir / "tiny.yaml").write_text(TINY.read_text())
+    (workdir / "tiny.yaml").write_text(TINY.read_text() + ENSEMBLE)
     run_snakemake(workdir, "--configfile", "tiny.yaml")
     return workdir
 
@@ -34,26 +38,41 @@ def dry_run_jobs(workdir, *args):
 @pytest.mark.slow
 def test_summary_table(tiny_study):
     summary = pd.read_csv(tiny_study / "results/stats/summary.tsv", sep="\t")
-    for col in ("backend", "g_exc_nS", "g_inh_nS", "population", "rate_hz", "cv_isi", "sustained"):
+    for col in ("backend", "g_exc_nS", "g_inh_nS", "network_seed", "replicate", "population", "rate_hz", "cv_isi", "lv",
+                "corr", "spike_count_chi2", "survival_ms", "sustained"):
         assert col in summary.columns
-    assert len(summary) == 4 * 2 * 2  # backends x weight sets x populations
-    assert set(summary["backend"]) == BACKENDS
+    assert len(summary) == 4 * 2 * 2 * 2 * 2  # backends x weight sets x seeds x (network + replicate) x populations
+    assert set(summary["backend"]) == BACKENDS and set(summary["network_seed"]) == {2, 3}
+    assert set(summary["replicate"]) == {0, 1}
     alive = summary[(summary.g_exc_nS == 8.0) & (summary.g_inh_nS == 80.0)]
     dead = summary[(summary.g_exc_nS == 2.0) & (summary.g_inh_nS == 80.0)]
-    assert alive["sustained"].all(), alive.to_string()
-    assert alive["rate_hz"].between(10, 60).all(), alive.to_string()
-    assert alive["cv_isi"].between(0.3, 2.0).all(), alive.to_string()
+    assert alive["sustained"].mean() >= 0.75, alive.to_string()
+    sus = alive[alive["sustained"]]
+    assert sus["rate_hz"].between(10, 60).all(), sus.to_string()
+    assert sus["cv_isi"].between(0.3, 2.0).all(), sus.to_string()
     assert not dead["sustained"].any(), dead.to_string()
-    assert (dead["closing_rate_hz"] == 0).all()
+    assert (dead["survival_ms"] < 200).all()  # died after the kick
 
 
 @pytest.mark.slow
-def test_agreement_table(tiny_study):
+def test_agreement_tables(tiny_study):
     table = pd.read_csv(tiny_study / "results/stats/agreement.tsv", sep="\t")
-    assert len(table) == 6 * 2 * 2  # backend pairs x weight sets x populations
-    assert set(table["verdict"]) <= {"agree", "differ"}
-    nest_neuron = table[(table.backend_a == "nest") & (table.backend_b == "neuron")]
-    assert (nest_neuron["verdict"] == "agree").all(), nest_neuron.to_string()
+    assert set(table["verdict"]) <= {"equivalent", "inconclusive", "different"}
+    assert set(table["statistic"]) == {"survival", "rate", "cv", "lv", "corr", "exponent", "rate_dist", "cv_dist", "corr_dist"}
+    # 2 seeds are fewer than compare.min_seeds: nothing may be called equivalent or different yet
+    assert (table["verdict"] == "inconclusive").all(), table[table.verdict != "inconclusive"].to_string()
+    assert (table["seeds_needed"] >= 5).all()
+    pairs = pd.read_csv(tiny_study / "results/stats/agreement_pairs.tsv", sep="\t")
+    assert len(pairs) == 6 * 2  # backend pairs x weight sets
+    assert set(pairs["sustained_a"]) <= {"0/2", "1/2", "2/2"}
+    divergence = pd.read_csv(tiny_study / "results/stats/divergence.tsv", sep="\t")
+    assert set(divergence["comparison"]) == {"backends", "replicate"}
+    live = divergence[(divergence.g_exc_nS == 8.0) & (divergence.window_start_ms == 0)]
+    # before chaos takes over: a backend matches its own replicate almost spike for spike, other backends mostly
+    assert live[live.comparison == "replicate"]["matched_fraction"].min() > 0.95, live.to_string()
+    assert live[live.comparison == "backends"]["matched_fraction"].mean() > 0.6, live.to_string()
+    late = divergence[(divergence.g_exc_nS == 8.0) & (divergence.window_start_ms == 100)]
+    assert late["matched_fraction"].max() < 0.3, late.to_string()
 
 
 @pytest.mark.slow
@@ -64,7 +83,8 @@ def test_run_record_and_figures(tiny_study):
     for key in ("setup_s", "build_s", "run_s", "write_s"):
         assert info["timings_s"][key] >= 0
     assert info["peak_memory_mb"] > 0 and info["versions"]["PyNN"] == "0.13.0" and info["seed"] == 2
-    for name in ("fig24_backends", "state_histograms", "fig24_backends_gexc~8.0_ginh~80.0", "fig24_backends_gexc~2.0_ginh~80.0"):
+    for name in ("fig24_backends", "state_histograms", "fig24_backends_gexc~8.0_ginh~80.0", "fig24_backends_gexc~2.0_ginh~80.0",
+                 "survival", "paired_differences", "distributions", "divergence"):
         png = tiny_study / "results/figures" / f"{name}.png"
         assert imread(png).shape[0] > 300
         assert (tiny_study / "results/figures" / f"{name}.svg").stat().st_size > 1000
@@ -75,10 +95,20 @@ def test_run_record_and_figures(tiny_study):
 def test_rerun_does_nothing_and_analysis_change_reruns_no_simulation(tiny_study):
     assert dry_run_jobs(tiny_study, "--configfile", "tiny.yaml") == {}
     changed = tiny_study / "tiny_window.yaml"
-    changed.write_text(TINY.read_text() + "\nanalysis: {sustained_window_ms: 50.0}\n")
+    changed.write_text(TINY.read_text() + ENSEMBLE + "\nanalysis: {t_start_ms: 150.0}\n")
     jobs = dry_run_jobs(tiny_study, "--configfile", "tiny_window.yaml")
     assert "simulate" not in jobs and "build_network" not in jobs and "extract" not in jobs, jobs
-    assert jobs.get("run_statistics") == 4 * 2, jobs  # backends x weight sets
+    assert jobs.get("run_statistics") == 4 * 2 * 4, jobs  # backends x weight sets x networks
+
+
+@pytest.mark.slow
+def test_a_new_seed_simulates_only_its_networks(tiny_study):
+    more = tiny_study / "tiny_more.yaml"
+    more.write_text(TINY.read_text() + "\nensemble: {seeds: [2, 3, 4], replicates: 1}\n")
+    jobs = dry_run_jobs(tiny_study, "--configfile", "tiny_more.yaml")
+    assert jobs.get("build_network") == 2, jobs  # seed 4 and its replicate
+    assert jobs.get("simulate") == 2 * 4 * 2, jobs  # 2 networks x backends x weight sets
+    assert jobs.get("agreement") == 1 and jobs.get("divergence") == 1, jobs
 
 
 @pytest.mark.slow
@@ -90,8 +120,8 @@ def test_damaged_spike_table_is_named(tiny_study):
     broken = tiny_study / "broken.parquet"
     broken.write_bytes((run_dir / "spikes.parquet").read_bytes()[:100])
     with pytest.raises(DamagedFileError, match="broken.parquet.*rebuild it with: snakemake"):
-        run_statistics(broken, run_dir / "run.json", {"sustained_window_ms": 100.0, "sustained_min_rate_hz": 1.0,
-                                                       "min_spikes_cv": 3}, tiny_study / "c.tsv", tiny_study / "s.tsv")
+        run_statistics(broken, run_dir / "run.json", {"t_start_ms": 100.0, "survival_bin_ms": 20.0, "sustained_min_rate_hz": 1.0,
+                                                       "min_spikes_cv": 10}, tiny_study / "c.tsv", tiny_study / "s.tsv")
     assert not (tiny_study / "c.tsv").exists()
 
 
@@ -100,10 +130,17 @@ def test_spectra_outputs(tiny_study):
     spectra = pd.read_csv(tiny_study / "results/stats/spectra.tsv", sep="\t")
     assert set(spectra["backend"]) == BACKENDS
     assert set(spectra["signal"]) == {"exc_rate", "inh_rate", "lfp_proxy"}
-    alive = spectra[(spectra.g_exc_nS == 8.0) & (spectra.signal == "exc_rate")]
-    assert alive["exponent"].notna().all(), alive.to_string()
-    dead = spectra[(spectra.g_exc_nS == 2.0) & (spectra.signal == "exc_rate")]
-    assert dead["exponent"].isna().all() and (dead["note"] == "constant signal").all()
+    summary = pd.read_csv(tiny_study / "results/stats/summary.tsv", sep="\t")
+    keys = ["backend", "g_exc_nS", "g_inh_nS", "network_seed", "replicate"]
+    rates = spectra[spectra.signal == "exc_rate"].merge(summary[summary.population == "exc"][keys + ["sustained"]], on=keys)
+    assert len(rates) == 32
+    alive = rates[rates["sustained"]]
+    assert len(alive) >= 12 and alive["exponent"].notna().all(), alive.to_string()
+    assert alive["note"].str.contains("shorter than one segment").all()  # 100 ms of signal, 512 ms segments
+    dead = rates[~rates["sustained"]]
+    assert dead["exponent"].isna().all(), dead.to_string()  # a run that did not sustain is not fitted
+    ensemble = pd.read_csv(tiny_study / "results/stats/spectra_ensemble.tsv", sep="\t")
+    assert set(ensemble["backend"]) == BACKENDS and (ensemble["n_runs"] >= 1).all()
     assert imread(tiny_study / "results/figures/spectra.png").shape[0] > 300
 
 
@@ -112,6 +149,7 @@ def test_report_contains_every_figure_and_table(tiny_study):
     run_snakemake(tiny_study, "--configfile", "tiny.yaml", "--report", "results/report.html")
     html = (tiny_study / "results/report.html").read_text()
     for name in ("fig24_backends_gexc~8.0_ginh~80.0.png", "fig24_backends_gexc~2.0_ginh~80.0.png", "state_histograms.png",
-                 "spectra.png", "summary.tsv", "agreement.tsv", "spectra.tsv", "config.yaml"):
+                 "spectra.png", "summary.tsv", "agreement.tsv", "agreement_pairs.tsv", "divergence.tsv", "spectra.tsv",
+                 "config.yaml", "survival.png", "paired_differences.png", "distributions.png", "divergence.png"):
         assert name in html, name
     assert html.count("base64,iVBORw0KGgo") >= 4  # PNGs embedded as data URIs: the page is self-contained

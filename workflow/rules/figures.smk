@@ -109,6 +109,7 @@ rule ensemble_figure:
     params:
         n_seeds=len(config["ensemble"]["seeds"]),
         n_cells=config["network"]["n_cells"],
+        weights=[config["weights"][0]["g_exc_nS"], config["weights"][0]["g_inh_nS"]],
     log:
         "logs/figures/{figure}.log",
     conda:

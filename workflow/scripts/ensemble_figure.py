@@ -23,16 +23,24 @@ def tagged(paths, summaries):
 with script_logging(snakemake.log[0]):
     inp, out, figure = snakemake.input, snakemake.output, snakemake.wildcards.figure
     where = f"{snakemake.params.n_seeds} network seeds, N={snakemake.params.n_cells}"
+    g_exc, g_inh = snakemake.params.weights
+
+    def first_weights(df):  # the figures that pool runs show the study's first weight set
+        return df[(df["g_exc_nS"] == g_exc) & (df["g_inh_nS"] == g_inh)] if len(df) else df
+
     if figure == "survival":
         ensemble.plot_survival(pd.read_csv(inp.summary, sep="\t"), out.png, out.svg,
                                title=f"Survival of self-sustained activity ({where})")
     elif figure == "paired_differences":
-        ensemble.plot_paired_differences(pd.read_csv(inp.agreement, sep="\t"), out.png, out.svg,
+        agreement = pd.read_csv(inp.agreement, sep="\t")
+        # rows with no estimate (no seed where both sustained) say nothing: the table keeps them
+        agreement = agreement[agreement["estimate"].notna() | (agreement["verdict"] == "not compared")]
+        ensemble.plot_paired_differences(agreement, out.png, out.svg,
                                          title=f"Seed-paired differences between simulators ({where})")
     elif figure == "distributions":
         ensemble.plot_distributions(tagged(inp.cells, inp.summaries), tagged(inp.pairs, inp.summaries),
-                                    pd.read_csv(inp.summary, sep="\t"), out.png, out.svg,
+                                    first_weights(pd.read_csv(inp.summary, sep="\t")), out.png, out.svg,
                                     title=f"Per-cell distributions, pooled over the surviving networks ({where})")
     elif figure == "divergence":
-        ensemble.plot_divergence(pd.read_csv(inp.divergence, sep="\t"), out.png, out.svg,
+        ensemble.plot_divergence(first_weights(pd.read_csv(inp.divergence, sep="\t")), out.png, out.svg,
                                  title=f"When chaos takes over: spikes matched within one time step ({where})")

@@ -15,7 +15,7 @@ import logging
 import sys
 from pathlib import Path
 
-from vabench.config import ConfigError, load_config, network_name, network_params, validate_config
+from vabench.config import ConfigError, load_config, network_name, network_params, validate_config, with_seed
 from vabench.io import DamagedFileError
 
 
@@ -34,6 +34,8 @@ def main(argv=None) -> int:
     with_config(sub.add_parser("check-config", help="validate the config and print the network name"))
     p = with_config(sub.add_parser("build-network", help="draw and store the network"))
     p.add_argument("--out", required=True, type=Path)
+    p.add_argument("--seed", type=int, default=None, help="network seed (default: network.seed of the config)")
+    p.add_argument("--replicate", type=int, default=0, help="replicate r > 0: the same network with one input spike moved by dt")
     p = with_config(sub.add_parser("simulate", help="simulate one weight set on one backend"))
     p.add_argument("--network", required=True, type=Path)
     p.add_argument("--backend", required=True)
@@ -55,7 +57,11 @@ def main(argv=None) -> int:
             from vabench.network import build_network, save_network
 
             cfg = _config(args)
-            save_network(args.out, build_network(network_params(cfg)))
+            if args.seed is not None:
+                cfg = with_seed(cfg, args.seed)
+            if args.replicate < 0:
+                raise ConfigError(f"'--replicate': {args.replicate} is not allowed; allowed values: 0, 1, 2, ...")
+            save_network(args.out, build_network(network_params(cfg, args.replicate)))
         elif args.command == "simulate":
             from vabench.simulate import simulate
 
@@ -74,7 +80,8 @@ def main(argv=None) -> int:
             from vabench.analysis import run_statistics
 
             d = args.run_dir
-            run_statistics(d / "spikes.parquet", d / "run.json", _config(args)["analysis"], d / "cells.tsv", d / "summary.tsv")
+            run_statistics(d / "spikes.parquet", d / "run.json", _config(args)["analysis"], d / "cells.tsv", d / "summary.tsv",
+                           d / "pairs.tsv")
     except (ConfigError, DamagedFileError) as err:
         print(f"vabench: {err}", file=sys.stderr)
         return 2

@@ -47,6 +47,10 @@ def fit_fooof(freqs: np.ndarray, power: np.ndarray, freq_range_hz, max_n_peaks: 
     The peak width floor defaults to twice the frequency resolution (and at least 2 Hz).
     """
     nan = {"offset": np.nan, "exponent": np.nan, "error": np.nan, "r_squared": np.nan, "peaks": []}
+    freqs = np.asarray(freqs, float)
+    step = np.diff(freqs)
+    if len(freqs) > 2 and np.allclose(step, np.median(step), rtol=1e-2):
+        freqs = freqs[0] + np.arange(len(freqs)) * np.median(step)  # undo the rounding of a table read back
     sel = (freqs >= freq_range_hz[0]) & (freqs <= freq_range_hz[1])
     if sel.sum() < 5 or not np.all(np.isfinite(power[sel])) or np.any(power[sel] <= 0):
         return nan

@@ -341,9 +341,10 @@ def plot_paired_differences(agreement: pd.DataFrame, out_png, out_svg, title: st
     grid = [statistics[i * ncols:(i + 1) * ncols] for i in range(nrows)]
     heights = [max(len(panels[s]) for s in row) * 0.27 + 1.25 for row in grid]
     longest = max(len(r["label"]) for rows in panels.values() for r in rows)
-    width = ncols * (3.4 + 0.058 * longest)
-    fig, axes, legend_y = new_figure(nrows, ncols, width, sum(heights) + 0.6, caption, legend_rows=1,
-                                     height_ratios=heights)
+    width = max(7.5, ncols * (3.4 + 0.058 * longest))
+    legend_cols = max(2, min(5, int(width / 2.1)))
+    fig, axes, legend_y = new_figure(nrows, ncols, width, sum(heights) + 0.6, caption,
+                                     legend_rows=math.ceil(5 / legend_cols), height_ratios=heights)
     for ax, s in zip(axes.flat, statistics):
         _forest_panel(ax, panels[s], s)
         title_s, xlabel = STATISTICS[s]
@@ -355,7 +356,7 @@ def plot_paired_differences(agreement: pd.DataFrame, out_png, out_svg, title: st
                for v, c in VERDICT_COLORS.items()]
     handles += [Line2D([], [], color="0.3", lw=2.2, label="confidence interval"),
                 Patch(color="0.87", label="equivalence margin")]
-    strip_legend(fig, handles, [h.get_label() for h in handles], legend_y, ncols=len(handles))
+    strip_legend(fig, handles, [h.get_label() for h in handles], legend_y, ncols=legend_cols)
     fig.suptitle(title, fontsize=13)
     save_figure(fig, out_png, out_svg)
 
