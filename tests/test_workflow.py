@@ -61,7 +61,7 @@ def test_agreement_tables(tiny_study):
     assert set(table["statistic"]) == {"survival", "rate", "cv", "lv", "corr", "exponent", "rate_dist", "cv_dist", "corr_dist"}
     # 2 seeds are fewer than compare.min_seeds: nothing may be called equivalent or different yet
     assert (table["verdict"] == "inconclusive").all(), table[table.verdict != "inconclusive"].to_string()
-    assert (table["seeds_needed"] >= 5).all()
+    assert (table["seeds_needed"].dropna() >= 5).all() and table["seeds_needed"].notna().any()
     pairs = pd.read_csv(tiny_study / "results/stats/agreement_pairs.tsv", sep="\t")
     assert len(pairs) == 6 * 2  # backend pairs x weight sets
     assert set(pairs["sustained_a"]) <= {"0/2", "1/2", "2/2"}

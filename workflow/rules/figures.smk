@@ -99,7 +99,7 @@ rule ensemble_figure:
     output:
         png=report(
             "results/figures/{figure}.png",
-            caption="../report/{figure}.rst",
+            caption="../report/ensemble_figures.rst",
             category="Ensemble verdict",
             labels={"figure": "{figure}"},
         ),

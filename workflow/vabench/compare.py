@@ -131,8 +131,9 @@ def _row(verdict_of: dict, statistic: str, population: str, n: int, a_mean: floa
     ci_level, min_seeds = compare["ci_level"], compare.get("min_seeds", 2)
     verdict = interval_verdict(lo, hi, margin, one_sided) if n >= max(min_seeds, 2) else "inconclusive"
     needed = float("nan")
+    if verdict == "inconclusive" and n > 0:
+        needed = float(np.fmax(seeds_to_settle(est, sd, margin, ci_level, one_sided), min_seeds))
     if verdict == "inconclusive":
-        needed = max(seeds_to_settle(est, sd, margin, ci_level, one_sided), float(min_seeds))
         if not reason:
             reason = ("interval wider than the margin" if n >= max(min_seeds, 2)
                       else f"only {n} paired seed(s); compare.min_seeds is {min_seeds}")

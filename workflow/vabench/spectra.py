@@ -47,7 +47,7 @@ def fit_fooof(freqs: np.ndarray, power: np.ndarray, freq_range_hz, max_n_peaks: 
     The peak width floor defaults to twice the frequency resolution (and at least 2 Hz).
     """
     nan = {"offset": np.nan, "exponent": np.nan, "error": np.nan, "r_squared": np.nan, "peaks": []}
-    freqs = np.asarray(freqs, float)
+    freqs, power = np.asarray(freqs, float), np.asarray(power, float)
     step = np.diff(freqs)
     if len(freqs) > 2 and np.allclose(step, np.median(step), rtol=1e-2):
         freqs = freqs[0] + np.arange(len(freqs)) * np.median(step)  # undo the rounding of a table read back
@@ -156,6 +156,7 @@ def ensemble_spectra(psd: pd.DataFrame, summary: pd.DataFrame, spectra_cfg: dict
     ``n_runs``, fit table with ``n_runs``).
     """
     keys = ["backend", "g_exc_nS", "g_inh_nS", "network_seed", "replicate"]
+    psd = psd.astype({"frequency_hz": float, "power": float})  # an empty run's table reads back as text
     alive = summary.loc[(summary["population"] == "exc") & summary["sustained"].astype(bool) & (summary["replicate"] == 0), keys]
     psd = psd.merge(alive, on=keys, how="inner")
     if psd.empty:
