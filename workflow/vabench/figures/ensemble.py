@@ -31,11 +31,10 @@ from scipy import stats  # noqa: E402
 
 from vabench.figures.backends import placeholder, save_figure  # noqa: E402
 
-# Known backends keep their colour in every figure whatever order a table lists them in;
-# any other backend gets the next free colour in the order it first appears.
-KNOWN_COLORS = {"nest": "tab:blue", "neuron": "tab:orange", "brian2": "tab:green", "brian2-native": "tab:purple",
-                "spinnaker": "tab:brown"}
-SPARE_COLORS = ["tab:red", "tab:pink", "tab:olive", "tab:cyan", "tab:gray", "gold", "navy", "teal"]
+# A backend's colour comes from its name's place among the sorted names, so it is the same in
+# every figure of a study whatever order a table lists the backends in (no simulator is named here).
+PALETTE = ["tab:blue", "tab:orange", "tab:green", "tab:purple", "tab:brown", "tab:pink", "tab:olive", "tab:cyan",
+           "tab:gray", "gold", "navy", "teal"]
 VERDICT_COLORS = {"equivalent": "tab:green", "inconclusive": "tab:orange", "different": "tab:red"}
 REPLICATE_COLOR = "0.15"
 POP_ORDER = {"exc": 0, "inh": 1, "all": 2}
@@ -72,11 +71,8 @@ def backend_order(*tables: pd.DataFrame, column: str = "backend") -> list[str]:
 
 
 def backend_colors(backends) -> dict[str, str]:
-    """A colour per backend: the fixed colour of a known backend, else the next spare one in order."""
-    colors, spare = {}, iter(SPARE_COLORS * 4)
-    for b in backends:
-        colors[b] = KNOWN_COLORS.get(b) or next(spare)
-    return colors
+    """A colour per backend, by its place among the sorted names."""
+    return {b: PALETTE[i % len(PALETTE)] for i, b in enumerate(sorted(set(backends)))}
 
 
 def weight_sets(*tables: pd.DataFrame) -> list[tuple[float, float]]:
