@@ -7,6 +7,7 @@ import pytest
 from vabench.compare import (agreement_table, divergence_rows, interval_verdict, mean_difference, pair_summary,
                              paired_survival, seeds_to_settle)
 from vabench.config import validate_config
+import vabench.compare as compare_module
 
 COMPARE = {k: v for k, v in validate_config({})["compare"].items() if k != "divergence_windows_ms"}
 
@@ -150,3 +151,20 @@ def test_divergence_matches_within_one_step_and_cell():
     # 0-10 ms: exc0@1.0 ~ 1.1 matched (2 of 6: exc1 is 0.3 apart, inh0 vs exc0 are other cells)
     assert [r["matched_fraction"] for r in rows] == pytest.approx([2 / 6, 1.0, 0.0])
     assert [(r["n_a"], r["n_b"]) for r in rows] == [(3, 3), (1, 1), (1, 1)]
+
+
+def test_spectral_exponent_by_paired_bootstrap_of_the_mean_psd():
+    """The exponent of the seed-averaged spectrum: a per-seed offset shared by both backends
+    (the network) cancels in the paired bootstrap; a shift of 0.5 is different, none equivalent."""
+    rng = np.random.default_rng(7)
+    network = {s: rng.normal(0.8, 0.3) for s in range(12)}
+
+    def exponent_of(shift):
+        def fit(backend, seeds, population):
+            return float(np.mean([network[s] for s in seeds])) + (shift if backend == "b" else 0.0) + rng.normal(0, 0.02)
+        return fit
+
+    same = compare_module.bootstrap_exponent(exponent_of(0.0), "a", "b", list(range(12)), "exc", 0.9)
+    assert same[3] > -0.3 and same[4] < 0.3  # inside the default margin: equivalent
+    shifted = compare_module.bootstrap_exponent(exponent_of(0.5), "a", "b", list(range(12)), "exc", 0.9)
+    assert shifted[2] == pytest.approx(0.5, abs=0.05) and shifted[3] > 0.3  # wholly outside: different

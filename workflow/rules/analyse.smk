@@ -41,7 +41,7 @@ rule agreement:
         cells=run_files("cells.tsv"),
         pairs=run_files("pairs.tsv"),
         summaries=run_files("summary.tsv"),
-        fits=run_files("fooof.tsv"),
+        psd=run_files("psd.tsv"),
     output:
         agreement=report(
             "results/stats/agreement.tsv",
@@ -58,6 +58,7 @@ rule agreement:
     params:
         backends=BACKENDS,
         compare={k: v for k, v in config["compare"].items() if k != "divergence_windows_ms"},
+        spectra=config["spectra"],
     log:
         "logs/agreement.log",
     conda:

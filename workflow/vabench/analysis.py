@@ -80,18 +80,40 @@ def collect_summaries(paths, out) -> pd.DataFrame:
     return collect_tables(paths, out, ["g_exc_nS", "g_inh_nS", "network_seed", "replicate", "backend", "population"])
 
 
-def _with_exponents(summary: pd.DataFrame, fooof_paths) -> pd.DataFrame:
-    """The summary with each run's aperiodic exponent of its population-rate spectrum."""
-    if not fooof_paths:
-        return summary
-    fits = pd.concat([pd.read_csv(p, sep="\t") for p in fooof_paths], ignore_index=True)
-    fits = fits[fits["signal"].isin(["exc_rate", "inh_rate"])].copy()
-    fits["population"] = fits["signal"].str.replace("_rate", "", regex=False)
-    keys = ["backend", "g_exc_nS", "g_inh_nS", "network_seed", "replicate", "population"]
-    return summary.merge(fits[keys + ["exponent"]], on=keys, how="left")
+def mean_psd_exponent(psd_paths, spectra_cfg: dict):
+    """``exponent_of(backend, seeds, population)`` for the verdict: the FOOOF exponent of the
+    population-rate PSD averaged over the given seeds' runs (replicate 0), with a cache."""
+    import numpy as np
+
+    from vabench.spectra import fit_fooof
+
+    psds, fits = {}, {}
+    for path in psd_paths:
+        df = pd.read_csv(path, sep="\t")
+        if df.empty or int(df["replicate"].iloc[0]) != 0:
+            continue
+        for signal, g in df.groupby("signal"):
+            if signal in ("exc_rate", "inh_rate"):
+                key = (g["backend"].iloc[0], float(g["g_exc_nS"].iloc[0]), float(g["g_inh_nS"].iloc[0]),
+                       int(g["network_seed"].iloc[0]), signal.replace("_rate", ""))
+                psds[key] = (g["frequency_hz"].to_numpy(float), g["power"].to_numpy(float))
+
+    def at(g_exc, g_inh):
+        def exponent_of(backend, seeds, population):
+            key = (backend, population, tuple(sorted(seeds)))
+            if key not in fits:
+                runs = [psds.get((backend, g_exc, g_inh, int(s), population)) for s in seeds]
+                if any(r is None for r in runs):
+                    return float("nan")
+                power = np.mean([r[1] for r in runs], axis=0)
+                fits[key] = fit_fooof(runs[0][0], power, spectra_cfg["freq_range_hz"], spectra_cfg["max_n_peaks"])["exponent"]
+            return fits[key]
+        return exponent_of
+    return at
 
 
-def backend_agreement(cell_paths, pair_paths, summary_paths, fooof_paths, backends, compare: dict, out, pairs_out) -> pd.DataFrame:
+def backend_agreement(cell_paths, pair_paths, summary_paths, psd_paths, backends, compare: dict, spectra_cfg: dict, out,
+                      pairs_out) -> pd.DataFrame:
     """The verdict table (one row per weights x pair x population x statistic) and the
     one-row-per-pair summary (see :mod:`vabench.compare`)."""
     from vabench.compare import agreement_table, pair_summary
@@ -101,7 +123,8 @@ def backend_agreement(cell_paths, pair_paths, summary_paths, fooof_paths, backen
     for s, cp, pp in zip(summaries, cell_paths, pair_paths):
         r = s.iloc[0]
         where[(r["backend"], int(r["network_seed"]), int(r["replicate"]), float(r["g_exc_nS"]), float(r["g_inh_nS"]))] = (cp, pp)
-    summary = _with_exponents(pd.concat(summaries, ignore_index=True), fooof_paths)
+    summary = pd.concat(summaries, ignore_index=True)
+    exponents = mean_psd_exponent(psd_paths, spectra_cfg)
     cache = {}
 
     def values_at(g_exc, g_inh):
@@ -119,7 +142,8 @@ def backend_agreement(cell_paths, pair_paths, summary_paths, fooof_paths, backen
 
     frames = []
     for (g_exc, g_inh), runs in summary.groupby(["g_exc_nS", "g_inh_nS"], sort=True):
-        frames.append(agreement_table(runs, backends, compare, values_at(float(g_exc), float(g_inh))))
+        frames.append(agreement_table(runs, backends, compare, values_at(float(g_exc), float(g_inh)),
+                                      exponents(float(g_exc), float(g_inh))))
     table = pd.concat(frames, ignore_index=True) if frames else agreement_table(summary, backends, compare)
     pairs = pair_summary(table, summary)
     write_tsv(out, table)

@@ -12,8 +12,11 @@ verdict is one of
 
 Statistics:
 
-- means (rate, CV, LV, pairwise correlation, spectral exponent): per seed, b minus a, over the
-  seeds where both sustained; t interval (scipy's ``ttest_1samp``);
+- means (rate, CV, LV, pairwise correlation): per seed, b minus a, over the seeds where both
+  sustained; t interval (scipy's ``ttest_1samp``);
+- the spectral exponent: the aperiodic (FOOOF) exponent of each backend's population-rate
+  PSD averaged over the seeds where both sustained, b minus a, with a paired bootstrap over
+  those seeds (one run's PSD has 2 Welch segments: its own fit scatters by about 0.4);
 - survival: the paired difference in the fraction of networks that sustain (Agresti-Min
   interval), with McNemar's exact test and a log-rank test of the survival times;
 - distributions (per-cell rates, CVs, pairwise correlations): the Wasserstein distance
@@ -37,8 +40,8 @@ MEANS = {  # statistic: (summary column, margin key, margin relative to backend 
     "cv": ("cv_isi", "cv_margin", False),
     "lv": ("lv", "lv_margin", False),
     "corr": ("corr", "corr_margin", False),
-    "exponent": ("exponent", "exponent_margin", False),
 }
+BOOTSTRAP_RESAMPLES = 200
 DISTRIBUTIONS = {"rate_dist": ("cells", "rate_hz"), "cv_dist": ("cells", "cv_isi"), "corr_dist": ("pairs", "corr")}
 COLUMNS = ["g_exc_nS", "g_inh_nS", "backend_a", "backend_b", "population", "statistic", "n_seeds", "a_mean", "b_mean",
            "estimate", "ci_low", "ci_high", "margin", "p_value", "verdict", "seeds_needed", "reason"]
@@ -142,13 +145,37 @@ def _row(verdict_of: dict, statistic: str, population: str, n: int, a_mean: floa
                 reason=reason)
 
 
-def compare_backends(summary: pd.DataFrame, a: str, b: str, compare: dict, distributions=None) -> list[dict]:
+def bootstrap_exponent(exponent_of, a: str, b: str, seeds: list, population: str, ci_level: float,
+                       resamples: int = BOOTSTRAP_RESAMPLES, seed: int = 0) -> tuple[float, float, float, float, float, float]:
+    """(exponent of a, of b, b - a, ci_low, ci_high, bootstrap SD) of the mean-PSD exponent.
+
+    ``exponent_of(backend, seeds, population)`` fits the PSD averaged over ``seeds`` (a seed may
+    repeat). The seeds are resampled together for both backends (paired); percentile interval.
+    """
+    ea, eb = exponent_of(a, seeds, population), exponent_of(b, seeds, population)
+    rng = np.random.default_rng(seed)
+    diffs = []
+    for _ in range(resamples):
+        pick = [seeds[i] for i in rng.integers(len(seeds), size=len(seeds))]
+        diffs.append(exponent_of(b, pick, population) - exponent_of(a, pick, population))
+    diffs = np.asarray(diffs, float)
+    diffs = diffs[np.isfinite(diffs)]
+    if diffs.size < resamples // 2:
+        return ea, eb, eb - ea, float("nan"), float("nan"), float("nan")
+    tail = (1 - ci_level) / 2 * 100
+    lo, hi = np.percentile(diffs, [tail, 100 - tail])
+    return ea, eb, eb - ea, float(lo), float(hi), float(diffs.std(ddof=1))
+
+
+def compare_backends(summary: pd.DataFrame, a: str, b: str, compare: dict, distributions=None,
+                     exponent_of=None) -> list[dict]:
     """Verdict rows of one pair of backends at one weight set.
 
     ``summary``: one row per run and population of this weight set, with columns backend,
     network_seed, replicate, population, sustained, survival_ms, t_stop_ms and the MEANS
     columns. ``distributions(backend, seed, replicate, kind, population)`` returns the values
-    (per-cell rates, CVs, pair correlations) of one run, or None without distribution tests.
+    (per-cell rates, CVs, pair correlations) of one run, or None without distribution tests;
+    ``exponent_of`` (see :func:`bootstrap_exponent`), or None without the spectral test.
     """
     ci = compare["ci_level"]
     g_exc, g_inh = float(summary["g_exc_nS"].iloc[0]), float(summary["g_inh_nS"].iloc[0])
@@ -184,6 +211,14 @@ def compare_backends(summary: pd.DataFrame, a: str, b: str, compare: dict, distr
             reason = "" if va.size >= compare.get("min_seeds", 2) else f"only {va.size} seed(s) where both sustained"
             rows.append(_row(base, stat, pop, int(va.size), float(np.mean(va)) if va.size else np.nan,
                              float(np.mean(vb)) if vb.size else np.nan, est, lo, hi, margin, p, sd, compare, reason=reason))
+        if exponent_of is not None:
+            if len(both) >= 2:
+                ea, eb, est, lo, hi, boot_sd = bootstrap_exponent(exponent_of, a, b, both, pop, ci)
+            else:
+                ea = eb = est = lo = hi = boot_sd = float("nan")
+            reason = "" if len(both) >= compare.get("min_seeds", 2) else f"only {len(both)} seed(s) where both sustained"
+            rows.append(_row(base, "exponent", pop, len(both), ea, eb, est, lo, hi, compare["exponent_margin"], float("nan"),
+                             boot_sd * math.sqrt(max(len(both), 1)), compare, reason=reason))
         if distributions is None:
             continue
         for stat, (kind, col) in DISTRIBUTIONS.items():
@@ -213,7 +248,8 @@ def compare_backends(summary: pd.DataFrame, a: str, b: str, compare: dict, distr
     return rows
 
 
-def agreement_table(summary: pd.DataFrame, backends: list[str], compare: dict, distributions=None) -> pd.DataFrame:
+def agreement_table(summary: pd.DataFrame, backends: list[str], compare: dict, distributions=None,
+                    exponent_of=None) -> pd.DataFrame:
     """Verdict rows for every weight set and pair of ``backends`` (in the study's order).
 
     Backends with a note on their runs (a virtual SpiNNaker run has no spikes) get the verdict
@@ -229,7 +265,7 @@ def agreement_table(summary: pd.DataFrame, backends: list[str], compare: dict, d
                 rows.append({"g_exc_nS": g_exc, "g_inh_nS": g_inh, "backend_a": a, "backend_b": b, "population": "all",
                              "statistic": "all", "verdict": "not compared", "reason": "; ".join(notes)})
                 continue
-            rows += compare_backends(runs[runs["backend"].isin([a, b])], a, b, compare, distributions)
+            rows += compare_backends(runs[runs["backend"].isin([a, b])], a, b, compare, distributions, exponent_of)
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
