@@ -142,9 +142,6 @@ def spike_count_chi2(spikes: pd.DataFrame, n_cells: dict, t_start_ms: float, t_s
     return float(counts.mean(axis=0).var() / mean_var) if mean_var > 0 else float("nan")
 
 
-synchrony_chi2 = spike_count_chi2  # the name the map's tables used before
-
-
 def correlation_sample(n_active: np.ndarray, k: int = CORRELATION_CELLS, seed: int = 0) -> np.ndarray:
     """Indices of up to ``k`` cells, drawn with a fixed seed among cells with at least 2 spikes."""
     candidates = np.flatnonzero(n_active >= 2)
