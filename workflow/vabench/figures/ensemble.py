@@ -124,6 +124,12 @@ def new_figure(nrows: int, ncols: int, width_in: float, height_in: float, captio
     return fig, axes, (caption_in + legend_in / 2) / height
 
 
+def suptitle(fig, title: str, fontsize: float = 13) -> None:
+    """The figure title, wrapped to the figure's width."""
+    chars = max(30, int(fig.get_figwidth() * 72 / (fontsize * 0.6)))
+    fig.suptitle(textwrap.fill(title, chars), fontsize=fontsize)
+
+
 def strip_legend(fig, handles, labels, legend_y: float, ncols: int, fontsize: float = 9) -> None:
     """A figure legend centred in the strip that :func:`new_figure` kept free above the caption."""
     fig.legend(handles, labels, loc="center", bbox_to_anchor=(0.5, legend_y), ncols=ncols, fontsize=fontsize,
@@ -136,7 +142,7 @@ def _empty_figure(out_png, out_svg, title: str, note: str, caption: str) -> None
     ax.set_xticks([])
     ax.set_yticks([])
     placeholder(ax, note)
-    fig.suptitle(title, fontsize=13)
+    suptitle(fig, title)
     save_figure(fig, out_png, out_svg)
 
 
@@ -227,7 +233,7 @@ def plot_survival(summary: pd.DataFrame, out_png, out_svg, title: str) -> None:
         ax.grid(alpha=0.3)
     for ax in list(axes.flat)[n:]:
         ax.set_visible(False)
-    fig.suptitle(title, fontsize=13)
+    suptitle(fig, title)
     save_figure(fig, out_png, out_svg)
 
 
@@ -353,7 +359,7 @@ def plot_paired_differences(agreement: pd.DataFrame, out_png, out_svg, title: st
     handles += [Line2D([], [], color="0.3", lw=2.2, label="confidence interval"),
                 Patch(color="0.87", label="equivalence margin")]
     strip_legend(fig, handles, [h.get_label() for h in handles], legend_y, ncols=legend_cols)
-    fig.suptitle(title, fontsize=13)
+    suptitle(fig, title)
     save_figure(fig, out_png, out_svg)
 
 
@@ -463,7 +469,7 @@ def plot_distributions(cells: pd.DataFrame, pairs: pd.DataFrame, summary: pd.Dat
             labels.append(f"{b} (no sustained run)")
     if handles:
         strip_legend(fig, handles, labels, legend_y, ncols=min(len(handles), 5))
-    fig.suptitle(title, fontsize=13)
+    suptitle(fig, title)
     save_figure(fig, out_png, out_svg)
 
 
@@ -553,5 +559,5 @@ def plot_divergence(divergence: pd.DataFrame, out_png, out_svg, title: str) -> N
             placeholder(ax, "no windows at these weights")
     for ax in list(axes.flat)[n:]:
         ax.set_visible(False)
-    fig.suptitle(title, fontsize=13)
+    suptitle(fig, title)
     save_figure(fig, out_png, out_svg)
