@@ -124,3 +124,14 @@ def test_provenance_table_and_run_records(tmp_path_factory):
     run = json.loads(next((workdir / "results/runs").glob("*/nest/*/run.json")).read_text())
     assert run["config_sha256"] == row["config_sha256"] and run["config"]["network"]["n_cells"] == 500
     assert run["versions"]["nest-simulator"] == "3.10.0" and run["host"] and run["started_utc"] < run["finished_utc"]
+    assert row["study_config_sha256"] == row["config_sha256"] and not prov["reused"].any()
+
+    # an analysis-only change reruns no simulation: the table says the runs came from the earlier config
+    cfg["compare"] = {"rate_margin_rel": 0.2}
+    (workdir / "study.yaml").write_text(yaml.safe_dump(cfg))
+    subprocess.run([sys.executable, "-m", "snakemake", "--cores", "2", "results/stats/provenance.tsv", "results/config.yaml",
+                    "--configfile", "study.yaml"], cwd=workdir, check=True, capture_output=True, timeout=900)
+    again = pd.read_csv(workdir / "results/stats/provenance.tsv", sep="\t")
+    assert (again["config_sha256"] == row["config_sha256"]).all() and again["reused"].all()
+    assert (again["study_config_sha256"] != row["config_sha256"]).all()
+    assert f"# config_sha256: {again['study_config_sha256'].iloc[0]}" in (workdir / "results/config.yaml").read_text()

@@ -235,17 +235,29 @@ def collect_tables(paths, out, sort_by) -> pd.DataFrame:
 
 
 def provenance_table(run_paths, config_sha256: str, out) -> pd.DataFrame:
-    """One row per run (study runs and map points): versions, seed, host, start/end, commit, hashes."""
+    """One row per run (study runs and map points), each from that run's own ``run.json``:
+    versions, seed, host, start/end, commit, and the hash of the configuration it was made
+    with. ``study_config_sha256`` is the current study's; ``reused`` marks runs made under an
+    earlier configuration (an analysis-only change reruns no simulation)."""
     rows = []
     for path in run_paths:
         info = read_run_info(path)
-        row = {"run": "map point" if "point" in info else "study", "backend": info["backend"], "g_exc_nS": info["g_exc_nS"], "g_inh_nS": info["g_inh_nS"], "seed": info["seed"],
+        own = info.get("config_sha256", "unknown")
+        row = {"run": "map point" if "point" in info else "study", "backend": info["backend"], "g_exc_nS": info["g_exc_nS"],
+               "g_inh_nS": info["g_inh_nS"], "seed": info["seed"],
+               "replicate": int(info.get("network_params", {}).get("replicate", 0)),
                "host": info.get("host"), "started_utc": info.get("started_utc"), "finished_utc": info.get("finished_utc"),
+               "timings_s": json.dumps(info.get("timings_s", {}), sort_keys=True),
                "workflow_commit": info.get("workflow_commit", "unknown"), "params_sha256": info.get("params_hash"),
-               "config_sha256": config_sha256, "python": info.get("python")}
+               "config_sha256": own, "study_config_sha256": config_sha256, "reused": own != config_sha256,
+               "python": info.get("python")}
         row.update({f"version_{k}": v for k, v in sorted(info.get("versions", {}).items())})
         rows.append(row)
-    df = pd.DataFrame(rows).sort_values(["run", "seed", "g_exc_nS", "g_inh_nS", "backend"], ascending=[False, True, True, True, True])
+    df = pd.DataFrame(rows).sort_values(["run", "seed", "replicate", "g_exc_nS", "g_inh_nS", "backend"],
+                                        ascending=[False, True, True, True, True, True])
     df = df.reset_index(drop=True)
     write_tsv(out, df)
+    n_reused = int(df["reused"].sum())
+    if n_reused:
+        log.info("%d of %d runs were made under an earlier configuration and reused", n_reused, len(df))
     return df
