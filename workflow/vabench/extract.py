@@ -27,10 +27,16 @@ def read_block(path):
         ) from None
 
 
+def run_segment(block):
+    """The segment that holds the run: the last one (PyNN adds a segment per reset; the newest
+    run is the last). Spikes and traces both come from it."""
+    return block.segments[-1]
+
+
 def spikes_table(blocks: dict) -> pd.DataFrame:
     frames = []
     for pop in POPULATIONS:
-        sts = blocks[pop].segments[-1].spiketrains  # after a reset the newest run is the last segment
+        sts = run_segment(blocks[pop]).spiketrains
         times = [st.rescale("ms").magnitude.astype(np.float64) for st in sts]
         cells = [np.full(len(t), st.annotations.get("source_index", i), dtype=np.int32) for i, (st, t) in enumerate(zip(sts, times))]
         frames.append(pd.DataFrame({
@@ -47,7 +53,7 @@ def trace_arrays(blocks: dict) -> dict:
     arrays = {}
     t_ms = None
     for pop in POPULATIONS:
-        signals = {sig.name: sig for sig in blocks[pop].segments[0].analogsignals}
+        signals = {sig.name: sig for sig in run_segment(blocks[pop]).analogsignals}
         cells = np.empty(0, np.int32)
         for name, (key, unit) in SIGNALS.items():
             if name not in signals:
@@ -70,4 +76,7 @@ def extract(recordings: dict, spikes_path, traces_path) -> None:
     write_spikes(spikes_path, spikes)
     traces = trace_arrays(blocks)
     write_npz(traces_path, **traces)
+    n_segments = {pop: len(blocks[pop].segments) for pop in POPULATIONS}
+    if max(n_segments.values()) > 1:
+        log.info("the recordings hold %s segments; spikes and traces are read from the last one", n_segments)
     log.info("extracted %d spikes and traces of %d + %d cells", len(spikes), len(traces["exc_cells"]), len(traces["inh_cells"]))
