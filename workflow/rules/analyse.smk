@@ -6,14 +6,14 @@ rule run_statistics:
         cells=f"{RUN_DIR}/cells.tsv",
         pairs=f"{RUN_DIR}/pairs.tsv",
         summary=f"{RUN_DIR}/summary.tsv",
-    params:
-        analysis=config["analysis"],
     log:
         "logs/run_statistics/{network}/{backend}/{weights}.log",
     benchmark:
         "benchmarks/run_statistics/{network}/{backend}/{weights}.tsv"
     conda:
         "../../envs/analysis.yaml"
+    params:
+        analysis=config["analysis"],
     script:
         "../scripts/run_statistics.py"
 
@@ -55,14 +55,16 @@ rule agreement:
             category="Multi-simulator comparison",
             labels={"table": "verdict per pair (read first)"},
         ),
-    params:
-        backends=BACKENDS,
-        compare={k: v for k, v in config["compare"].items() if k != "divergence_windows_ms"},
-        spectra=config["spectra"],
     log:
         "logs/agreement.log",
     conda:
         "../../envs/analysis.yaml"
+    params:
+        backends=BACKENDS,
+        compare={
+            k: v for k, v in config["compare"].items() if k != "divergence_windows_ms"
+        },
+        spectra=config["spectra"],
     script:
         "../scripts/agreement.py"
 
@@ -78,12 +80,12 @@ rule divergence:
             category="Multi-simulator comparison",
             labels={"table": "divergence"},
         ),
-    params:
-        windows_ms=config["compare"]["divergence_windows_ms"],
     log:
         "logs/divergence.log",
     conda:
         "../../envs/analysis.yaml"
+    params:
+        windows_ms=config["compare"]["divergence_windows_ms"],
     script:
         "../scripts/divergence.py"
 
@@ -97,14 +99,14 @@ rule run_spectra:
     output:
         psd=f"{RUN_DIR}/psd.tsv",
         fits=f"{RUN_DIR}/fooof.tsv",
-    params:
-        spectra=config["spectra"],
     log:
         "logs/run_spectra/{network}/{backend}/{weights}.log",
     benchmark:
         "benchmarks/run_spectra/{network}/{backend}/{weights}.tsv"
     conda:
         "../../envs/analysis.yaml"
+    params:
+        spectra=config["spectra"],
     script:
         "../scripts/run_spectra.py"
 
@@ -128,12 +130,12 @@ rule spectra_table:
             labels={"table": "FOOOF fits of the ensemble-mean spectra"},
         ),
         mean_psd="results/stats/spectra_mean_psd.tsv",
-    params:
-        spectra=config["spectra"],
     log:
         "logs/spectra_table.log",
     conda:
         "../../envs/analysis.yaml"
+    params:
+        spectra=config["spectra"],
     script:
         "../scripts/spectra_table.py"
 
@@ -146,12 +148,12 @@ rule resolved_config:
             category="Configuration",
             labels={"file": "resolved configuration"},
         ),
-    params:
-        config=dict(config),
     log:
         "logs/resolved_config.log",
     conda:
         "../../envs/analysis.yaml"
+    params:
+        config=dict(config),
     script:
         "../scripts/resolved_config.py"
 
@@ -166,11 +168,11 @@ rule provenance:
             category="Configuration",
             labels={"table": "provenance"},
         ),
-    params:
-        config_sha256=config_hash(dict(config)),
     log:
         "logs/provenance.log",
     conda:
         "../../envs/analysis.yaml"
+    params:
+        config_sha256=config_hash(dict(config)),
     script:
         "../scripts/provenance.py"

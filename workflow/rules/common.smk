@@ -59,7 +59,10 @@ SWEEP_DIR = "results/sweep/runs/{network}/{backend}"
 # every network the study needs: the main one and one per sweep seed
 NETWORK_PARAMS = {net["name"]: net["params"] for net in ENSEMBLE}
 NETWORK_PARAMS.update(
-    {network_name(with_seed(config, s)): network_params(with_seed(config, s)) for s in SWEEP["seeds"]}
+    {
+        network_name(with_seed(config, s)): network_params(with_seed(config, s))
+        for s in SWEEP["seeds"]
+    }
 )
 
 
@@ -84,7 +87,13 @@ def figure_runs(weights):
     """Inputs of a figure that shows every backend at one weight set, on the first network."""
     return {
         name.split(".")[0]: run_files(name, weights, networks=[NETWORK])
-        for name in ("spikes.parquet", "traces.npz", "cells.tsv", "run.json", "summary.tsv")
+        for name in (
+            "spikes.parquet",
+            "traces.npz",
+            "cells.tsv",
+            "run.json",
+            "summary.tsv",
+        )
     }
 
 
@@ -118,22 +127,29 @@ ENSEMBLE_FIGURES = ["survival", "paired_differences", "distributions", "divergen
 
 
 def final_outputs():
-    return [
-        "results/stats/summary.tsv",
-        "results/stats/agreement.tsv",
-        "results/stats/agreement_pairs.tsv",
-        "results/stats/divergence.tsv",
-        "results/stats/spectra_ensemble.tsv",
-        "results/stats/spectra.tsv",
-        "results/stats/provenance.tsv",
-        "results/config.yaml",
-        "results/figures/fig24_backends.png",
-        "results/figures/spectra.png",
-        "results/figures/state_histograms.png",
-    ] + expand("results/figures/{name}.png", name=ENSEMBLE_FIGURES) + expand("results/figures/fig24_backends_{weights}.png", weights=WEIGHTS) + sweep_outputs()
+    return (
+        [
+            "results/stats/summary.tsv",
+            "results/stats/agreement.tsv",
+            "results/stats/agreement_pairs.tsv",
+            "results/stats/divergence.tsv",
+            "results/stats/spectra_ensemble.tsv",
+            "results/stats/spectra.tsv",
+            "results/stats/provenance.tsv",
+            "results/config.yaml",
+            "results/figures/fig24_backends.png",
+            "results/figures/spectra.png",
+            "results/figures/state_histograms.png",
+        ]
+        + expand("results/figures/{name}.png", name=ENSEMBLE_FIGURES)
+        + expand("results/figures/fig24_backends_{weights}.png", weights=WEIGHTS)
+        + sweep_outputs()
+    )
 
 
 def sweep_outputs():
-    return expand("results/sweep/{backend}/points.tsv", backend=SWEEP_BACKENDS) + expand(
+    return expand(
+        "results/sweep/{backend}/points.tsv", backend=SWEEP_BACKENDS
+    ) + expand(
         "results/figures/sustained_activity_{backend}.png", backend=SWEEP_BACKENDS
     )

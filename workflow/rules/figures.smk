@@ -9,15 +9,15 @@ rule fig24_backends:
             labels={"figure": "Fig. 24 layout", "weights": "{weights}"},
         ),
         svg="results/figures/fig24_backends_{weights}.svg",
+    log:
+        "logs/figures/fig24_backends_{weights}.log",
+    conda:
+        "../../envs/figures.yaml"
     params:
         backends=BACKENDS,
         t_stop_ms=config["simulation"]["t_stop_ms"],
         network=NETWORK,
         seed=MAIN_SEED,
-    log:
-        "logs/figures/fig24_backends_{weights}.log",
-    conda:
-        "../../envs/figures.yaml"
     script:
         "../scripts/fig24_backends.py"
 
@@ -28,16 +28,16 @@ rule fig24_backends_main:
     output:
         png="results/figures/fig24_backends.png",
         svg="results/figures/fig24_backends.svg",
+    log:
+        "logs/figures/fig24_backends.log",
+    conda:
+        "../../envs/figures.yaml"
     params:
         backends=BACKENDS,
         t_stop_ms=config["simulation"]["t_stop_ms"],
         network=NETWORK,
         seed=MAIN_SEED,
         weights=WEIGHTS[0],
-    log:
-        "logs/figures/fig24_backends.log",
-    conda:
-        "../../envs/figures.yaml"
     script:
         "../scripts/fig24_backends.py"
 
@@ -53,14 +53,14 @@ rule state_histograms:
             labels={"figure": "state histograms"},
         ),
         svg="results/figures/state_histograms.svg",
-    params:
-        backends=BACKENDS,
-        network=NETWORK,
-        weights=WEIGHTS[0],
     log:
         "logs/figures/state_histograms.log",
     conda:
         "../../envs/figures.yaml"
+    params:
+        backends=BACKENDS,
+        network=NETWORK,
+        weights=WEIGHTS[0],
     script:
         "../scripts/state_histograms.py"
 
@@ -77,13 +77,13 @@ rule spectra_figure:
             labels={"figure": "power spectra"},
         ),
         svg="results/figures/spectra.svg",
-    params:
-        freq_range_hz=config["spectra"]["freq_range_hz"],
-        n_seeds=len(config["ensemble"]["seeds"]),
     log:
         "logs/figures/spectra.log",
     conda:
         "../../envs/figures.yaml"
+    params:
+        freq_range_hz=config["spectra"]["freq_range_hz"],
+        n_seeds=len(config["ensemble"]["seeds"]),
     script:
         "../scripts/spectra_figure.py"
 
@@ -104,15 +104,15 @@ rule ensemble_figure:
             labels={"figure": "{figure}"},
         ),
         svg="results/figures/{figure}.svg",
+    log:
+        "logs/figures/{figure}.log",
     wildcard_constraints:
         figure="|".join(ENSEMBLE_FIGURES),
+    conda:
+        "../../envs/figures.yaml"
     params:
         n_seeds=len(config["ensemble"]["seeds"]),
         n_cells=config["network"]["n_cells"],
         weights=[config["weights"][0]["g_exc_nS"], config["weights"][0]["g_inh_nS"]],
-    log:
-        "logs/figures/{figure}.log",
-    conda:
-        "../../envs/figures.yaml"
     script:
         "../scripts/ensemble_figure.py"

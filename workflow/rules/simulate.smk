@@ -5,18 +5,18 @@ rule simulate:
         exc=f"{RUN_DIR}/exc.neo.pkl",
         inh=f"{RUN_DIR}/inh.neo.pkl",
         run=f"{RUN_DIR}/run.json",
-    params:
-        sim=sim_params,
-        work_dir=lambda wc: f"logs/simulate/{wc.network}/{wc.backend}/{wc.weights}.work",
-    threads: config["simulation"]["threads"]
-    resources:
-        # a board serves one job at a time; profiles/spinnaker-host caps it at 1
-        spinnaker_board=lambda wc: int(wc.backend == "spinnaker"),
     log:
         "logs/simulate/{network}/{backend}/{weights}.log",
     benchmark:
         "benchmarks/simulate/{network}/{backend}/{weights}.tsv"
     conda:
         "../../envs/simulate-{backend}.yaml"
+    threads: config["simulation"]["threads"]
+    resources:
+        # a board serves one job at a time; profiles/spinnaker-host caps it at 1
+        spinnaker_board=lambda wc: int(wc.backend == "spinnaker"),
+    params:
+        sim=sim_params,
+        work_dir=lambda wc: f"logs/simulate/{wc.network}/{wc.backend}/{wc.weights}.work",
     script:
         "../scripts/simulate.py"

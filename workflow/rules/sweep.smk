@@ -4,16 +4,16 @@ rule sweep_row:
     output:
         spikes=sweep_row_outputs("spikes.parquet"),
         runs=sweep_row_outputs("run.json"),
-    params:
-        sim=SWEEP_SIM_PARAMS,
-        g_inh=G_INH,
-    threads: config["simulation"]["threads"]
     log:
         "logs/sweep_row/{network}/{backend}/gexc~{gexc}.log",
     benchmark:
         "benchmarks/sweep_row/{network}/{backend}/gexc~{gexc}.tsv"
     conda:
         "../../envs/simulate-{backend}.yaml"
+    threads: config["simulation"]["threads"]
+    params:
+        sim=SWEEP_SIM_PARAMS,
+        g_inh=G_INH,
     script:
         "../scripts/sweep_row.py"
 
@@ -24,12 +24,12 @@ rule sweep_row_points:
         runs=sweep_row_outputs("run.json"),
     output:
         points="results/sweep/rows/{network}/{backend}/gexc~{gexc}.tsv",
-    params:
-        analysis=config["analysis"],
     log:
         "logs/sweep_row_points/{network}/{backend}/gexc~{gexc}.log",
     conda:
         "../../envs/analysis.yaml"
+    params:
+        analysis=config["analysis"],
     script:
         "../scripts/sweep_row_points.py"
 
@@ -63,12 +63,12 @@ rule sustained_activity_map:
             labels={"figure": "sustained-activity map", "backend": "{backend}"},
         ),
         svg="results/figures/sustained_activity_{backend}.svg",
-    params:
-        benchmark_point=SWEEP["benchmark_point"],
     log:
         "logs/figures/sustained_activity_{backend}.log",
     conda:
         "../../envs/figures.yaml"
+    params:
+        benchmark_point=SWEEP["benchmark_point"],
     script:
         "../scripts/sustained_activity_map.py"
 
