@@ -482,14 +482,14 @@ def _divergence_level_time(mean: pd.Series, level: float = 0.5) -> float:
 
 def plot_divergence(divergence: pd.DataFrame, out_png, out_svg, title: str) -> None:
     """Fraction of spikes matched within +-dt per time window: each pair of backends, and each backend
-    against its own one-spike replicate (dashed); mean over seeds, band min-max over seeds; one panel
-    per weight set.
+    against its own one-spike replicate (dashed); mean over seeds, band the middle half of the seeds
+    (25th-75th percentile); one panel per weight set.
 
     ``divergence``: :func:`vabench.analysis.divergence_table` (comparison, backend_a, backend_b,
     replicate_b, window_start_ms, window_stop_ms, matched_fraction per seed).
     """
     caption = ("Fraction of spikes of run a and run b that have a spike of the same cell in the other run within "
-               "± one time step, per time window, averaged over network seeds (band: lowest to highest seed). Solid: "
+               "± one time step, per time window, averaged over network seeds (band: the middle half of the seeds). Solid: "
                "two backends on the same network; dashed: a backend against its own one-spike replicate (the chaos "
                "reference). Points at window centres. Legend: seeds, and where the mean first falls below 0.5 (dotted).")
     need = ["comparison", "backend_a", "backend_b", "window_start_ms", "window_stop_ms", "matched_fraction", *WEIGHTS]
@@ -517,7 +517,7 @@ def plot_divergence(divergence: pd.DataFrame, out_png, out_svg, title: str) -> N
     n = len(weights)
     ncols = min(n, 3)
     nrows = math.ceil(n / ncols)
-    fig, axes, _ = new_figure(nrows, ncols, 6.4 * ncols, 4.6 * nrows, caption)
+    fig, axes, _ = new_figure(nrows, ncols, max(10.0, 6.4 * ncols), 4.6 * nrows, caption)
     for k, (ax, w) in enumerate(zip(axes.flat, weights)):
         at = _at_weights(d, w)
         for label in labels:
@@ -527,7 +527,7 @@ def plot_divergence(divergence: pd.DataFrame, out_png, out_svg, title: str) -> N
             # mean over seeds of each seed's value (a seed with several replicates counts once)
             per_seed = sel.groupby(["centre", "network_seed"])["matched_fraction"].mean()
             g = per_seed.groupby(level="centre")
-            mean, low, high = g.mean(), g.min(), g.max()
+            mean, low, high = g.mean(), g.quantile(0.25), g.quantile(0.75)
             starts = sel.groupby("centre")["window_start_ms"].first()
             t50 = _divergence_level_time(pd.Series(mean.to_numpy(), index=starts.loc[mean.index].to_numpy()))
             n_seeds = sel["network_seed"].nunique()
