@@ -57,12 +57,17 @@ def simulate_ensemble(tmp, cfg_path, seeds, backends):
     return pd.concat(summaries, ignore_index=True), compare
 
 
+def judged_ensemble(tmp, settings: str, seeds, backends):
+    """The tiny config plus ``settings`` (YAML), simulated on ``seeds`` x ``backends`` and judged."""
+    cfg = tmp / "ensemble.yaml"
+    cfg.write_text(TINY.read_text() + "\nrecord: {n_traced: 0}\n" + settings)
+    summary, compare = simulate_ensemble(tmp, cfg, seeds, backends)
+    return summary, agreement_table(summary, backends, compare)
+
+
 @pytest.mark.slow
 def test_nest_and_neuron_are_never_called_different_at_dt_0_1(tmp_path):
-    cfg = tmp_path / "ens.yaml"
-    cfg.write_text(TINY.read_text() + "\nrecord: {n_traced: 0}\n")
-    summary, compare = simulate_ensemble(tmp_path, cfg, seeds=range(1, 9), backends=["nest", "neuron"])
-    table = agreement_table(summary, ["nest", "neuron"], compare)
+    summary, table = judged_ensemble(tmp_path, "", seeds=range(1, 9), backends=["nest", "neuron"])
     core = table[table["statistic"].isin(["rate", "cv", "survival"])]
     assert len(core) == 5  # survival, and rate and CV per population
     assert not (core["verdict"] == "different").any(), core.to_string()
@@ -72,10 +77,8 @@ def test_nest_and_neuron_are_never_called_different_at_dt_0_1(tmp_path):
 
 @pytest.mark.slow
 def test_brian2_forward_euler_at_dt_1ms_is_called_different_on_rate(tmp_path):
-    cfg = tmp_path / "dt1.yaml"
-    cfg.write_text(TINY.read_text() + "\nrecord: {n_traced: 0}\nsimulation: {t_stop_ms: 300.0, dt_ms: 1.0, delay_ms: 2.0}\n")
-    summary, compare = simulate_ensemble(tmp_path, cfg, seeds=range(1, 6), backends=["nest", "brian2"])
-    table = agreement_table(summary, ["nest", "brian2"], compare)
+    summary, table = judged_ensemble(tmp_path, "simulation: {t_stop_ms: 300.0, dt_ms: 1.0, delay_ms: 2.0}\n",
+                                     seeds=range(1, 6), backends=["nest", "brian2"])
     rate = table[table["statistic"] == "rate"]
     assert (rate["verdict"] == "different").all(), rate.to_string()
     assert (rate["b_mean"] > 3 * rate["a_mean"]).all(), rate.to_string()  # runaway, not a nuance
