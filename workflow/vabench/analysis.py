@@ -134,7 +134,8 @@ def backend_agreement(cell_paths, pair_paths, summary_paths, psd_paths, backends
                 return None
             path = paths[0] if kind == "cells" else paths[1]
             if path not in cache:
-                cache.clear() if len(cache) > 64 else None
+                if len(cache) > 64:  # a few runs' tables at a time, not the whole ensemble's
+                    cache.clear()
                 cache[path] = pd.read_csv(path, sep="\t")
             df = cache[path]
             return df.loc[df["population"] == population, column].to_numpy(float)
