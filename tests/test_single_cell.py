@@ -19,14 +19,17 @@ iaf_cond_exp integrates with adaptive RKF45: ~1e-9 %); NEURON (fixed-step implic
 PyNN's Brian2 (forward Euler) and brian2-native (exponential Euler) are first-order at
 dt 0.1 ms and are held to the fallback. Measured at dt 0.1 ms (strict / fallback):
 
-==============  ============  ============  =======================================
-backend         exc 10 nS     inh 51 nS     fire 100 nS (up to the first spike)
-==============  ============  ============  =======================================
-nest            4e-10 / 6e-11 4e-10 / 7e-11 1e-10 / 2e-11
-neuron          0.66 / 0.11 % 0.36 / 0.07 % 1.5 / 0.23 %
-brian2          0.78 / 0.13 % 0.84 / 0.16 % 3.5 / 0.55 %  (over the fallback too: xfail)
-brian2-native   0.91 / 0.15 % 0.26 / 0.05 % 0.93 / 0.14 %
-==============  ============  ============  =======================================
+==============  ============  ============  ==========================  ==========================
+backend         exc 10 nS     inh 51 nS     fire 100 nS (to 1st spike)  step 0.15 nA (to 1st spike)
+==============  ============  ============  ==========================  ==========================
+nest            4e-10 / 6e-11 4e-10 / 7e-11 1e-10 / 2e-11               0 / 0
+neuron          0.66 / 0.11 % 0.36 / 0.07 % 1.5 / 0.23 %                0.14 / 0.03 %
+brian2          0.78 / 0.13 % 0.84 / 0.16 % 3.5 / 0.55 %  (xfail)       0.14 / 0.03 %
+brian2-native   0.91 / 0.15 % 0.26 / 0.05 % 0.93 / 0.14 %              0 / 0
+==============  ============  ============  ==========================  ==========================
+
+Spikes of the current step (exact 21.972, 48.944 ms): NEST 22.0, 49.0; Brian2 (both) 21.9, 48.8;
+NEURON 22.1, 49.2 ms, its first spike 0.58 % (1.3 steps) late: over the limit, an xfail.
 
 The v traces are compared with the reference whose input arrives at the step where the backend
 applies it (:data:`vabench.scenarios.INPUT_STEP_OFFSET`, itself checked by
@@ -40,8 +43,8 @@ import numpy as np
 import pytest
 import yaml
 
-from vabench.scenarios import (INPUT_STEP_OFFSET, SCENARIOS, TIMING_SPIKES_MS, input_step_offset, missing_modules,
-                               reference, reference_for, run_backend_subprocess, timing_scenarios, v_error)
+from vabench.scenarios import (INPUT_STEP_OFFSET, SCENARIOS, STEP_SCENARIOS, TIMING_SPIKES_MS, input_step_offset,
+                               missing_modules, reference, reference_for, run_backend_subprocess, timing_scenarios, v_error)
 
 from conftest import ROOT
 
@@ -68,7 +71,8 @@ def runs():
         key = (backend, delay_ms)
         if key not in cache:
             try:
-                cache[key] = run_backend_subprocess(backend, CELL, ALL_SCENARIOS, dt_ms=DT_MS, delay_ms=delay_ms,
+                cache[key] = run_backend_subprocess(backend, CELL, {**ALL_SCENARIOS, **STEP_SCENARIOS}, dt_ms=DT_MS,
+                                                    delay_ms=delay_ms,
                                                     t_stop_ms=T_STOP_MS)
             except Exception as err:  # noqa: BLE001  (remembered so that later tests fail fast)
                 cache[key] = err
@@ -175,6 +179,31 @@ def test_suprathreshold_input_spike_times_match_reference(runs, backend, record_
     ref = reference_for(CELL, SCENARIOS["fire"], DELAY_MS, DT_MS, T_STOP_MS)
     record_property("spikes_ms", rec["spikes"].tolist())
     record_property("reference_spikes_ms", ref["spikes"].tolist())
+    assert len(rec["spikes"]) == len(ref["spikes"]) == 2, (rec["spikes"], ref["spikes"])
+    for t, t_ref in zip(rec["spikes"], ref["spikes"]):
+        assert _within_spike_tol(t, t_ref), (backend, t, t_ref, abs(t - t_ref) / t_ref)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", [
+    "nest",
+    pytest.param("neuron", marks=pytest.mark.xfail(strict=True, reason=(
+        "NEURON's fixed-step implicit Euler reports the first spike of the current step at 22.1 ms against "
+        "the exact 21.972 ms: 0.58 %, 1.3 steps late, at dt 0.1 ms (v approaches threshold slowly here)"))),
+    "brian2", "brian2-native"])
+def test_current_step_matches_reference(runs, backend, record_property):
+    """(b) A current step: i_offset 0.15 nA from t = 0, no input spike. v(t) up to the first
+    spike within 0.5 % (definition per backend), and both spikes (21.97, 48.94 ms) within
+    max(0.5 %, one dt). No input event is delivered, so no backend's step offset applies."""
+    rec = runs(backend)["step"]
+    ref = reference_for(CELL, STEP_SCENARIOS["step"], DELAY_MS, DT_MS, T_STOP_MS)
+    k, v, v_ref = _on_grid(rec, ref)
+    before = k * DT_MS < ref["spikes"][0] - 1e-9
+    err = v_error(v[before], v_ref[before], CELL["v_rest"])
+    for name, value in err.items():
+        record_property(name, value)
+    record_property("spikes_ms", rec["spikes"].tolist())
+    assert err[V_ERROR[backend]] <= REL_TOL, (backend, err)
     assert len(rec["spikes"]) == len(ref["spikes"]) == 2, (rec["spikes"], ref["spikes"])
     for t, t_ref in zip(rec["spikes"], ref["spikes"]):
         assert _within_spike_tol(t, t_ref), (backend, t, t_ref, abs(t - t_ref) / t_ref)

@@ -33,15 +33,20 @@ import numpy as np
 # name -> receptor, weight (nS), time of the stored input spike (ms).
 # - exc: subthreshold excitatory spike (peak +8.6 mV, 1.4 mV below threshold);
 # - inh: inhibitory spike at the benchmark's g_inh (51 nS; trough -12.9 mV);
-# - fire: the "step" input, a single suprathreshold excitatory spike at the benchmark's
-#   thalamic weight (stimulus.weight_nS, 100 nS): the cell fires twice (10.58, 16.83 ms).
-#   A spike rather than a current step: it takes the same input path (SpikeSourceArray,
-#   projection, synapse) on all four backends, and brian2-native's EQUATIONS have no
-#   i_offset term to drive.
+# - fire: a single suprathreshold excitatory spike at the benchmark's thalamic weight
+#   (stimulus.weight_nS, 100 nS): the cell fires twice (10.58, 16.83 ms). The current step is
+#   STEP_SCENARIOS below.
 SCENARIOS = {
     "exc": {"receptor": "excitatory", "weight_nS": 10.0, "spike_ms": 10.0},
     "inh": {"receptor": "inhibitory", "weight_nS": 51.0, "spike_ms": 10.0},
     "fire": {"receptor": "excitatory", "weight_nS": 100.0, "spike_ms": 10.0},
+}
+
+# A current step: IF_cond_exp's i_offset switched on at t = 0 (0.15 nA, 15 mV above rest at steady
+# state), no input spike. The cell fires at 21.97 ms and 48.94 ms (closed form: tau_m ln 3, then
+# after the refractory clamp again). No event delivery is involved, so no step offset applies.
+STEP_SCENARIOS = {
+    "step": {"receptor": "excitatory", "weight_nS": 0.0, "spike_ms": 0.0, "i_offset_nA": 0.15},
 }
 
 # Stored spike times (ms) for the input-timing check: off the binary grid on purpose (10.3 and
@@ -151,7 +156,8 @@ def reference_for(cell: dict, scenario: dict, delay_ms: float, dt_ms: float, t_s
     """:func:`reference` for one scenario, its spike arriving ``offset_steps`` steps after
     spike time + delay (the step a backend applies it at, :data:`INPUT_STEP_OFFSET`)."""
     arrival = scenario["spike_ms"] + delay_ms + offset_steps * dt_ms
-    return reference(cell, [(arrival, scenario["weight_nS"], scenario["receptor"])], t_stop_ms, dt_ms)
+    inputs = [(arrival, scenario["weight_nS"], scenario["receptor"])] if scenario["weight_nS"] else []
+    return reference(cell, inputs, t_stop_ms, dt_ms, i_offset_nA=scenario.get("i_offset_nA", 0.0))
 
 
 def v_error(v, v_ref, v_rest: float) -> dict:
@@ -184,11 +190,12 @@ def _run_pynn(name: str, cell: dict, scenarios: dict, dt_ms: float, delay_ms: fl
     backend.setup(sim, dt_ms, delay_ms, 1, seed)
     cells = {}
     for label, sc in scenarios.items():
-        pop = sim.Population(1, sim.IF_cond_exp(**cell, i_offset=0.0), label=label)
+        pop = sim.Population(1, sim.IF_cond_exp(**cell, i_offset=float(sc.get("i_offset_nA", 0.0))), label=label)
         pop.initialize(v=cell["v_rest"])
-        src = sim.Population(1, sim.SpikeSourceArray(spike_times=[float(sc["spike_ms"])]), label=label + "_input")
-        backend.make_projection(sim, src, pop, np.array([0]), np.array([0]), sc["weight_nS"] * 1e-3, delay_ms,
-                                sc["receptor"], label + "_syn")
+        if sc["weight_nS"]:
+            src = sim.Population(1, sim.SpikeSourceArray(spike_times=[float(sc["spike_ms"])]), label=label + "_input")
+            backend.make_projection(sim, src, pop, np.array([0]), np.array([0]), sc["weight_nS"] * 1e-3, delay_ms,
+                                    sc["receptor"], label + "_syn")
         pop.record(["v", "spikes"])
         cells[label] = pop
     sim.run(t_stop_ms)
@@ -225,11 +232,15 @@ def _run_brian2_native(cell: dict, scenarios: dict, dt_ms: float, delay_ms: floa
     neurons = b2.NeuronGroup(len(labels), EQUATIONS, threshold="v > v_thresh", reset="v = v_reset",
                              refractory=cell["tau_refrac"] * b2.ms, method=method, namespace=namespace, name="neurons")
     neurons.v = cell["v_rest"] * b2.mV
-    times = np.array([scenarios[lb]["spike_ms"] for lb in labels])
-    inputs = b2.SpikeGeneratorGroup(len(labels), np.arange(len(labels)), times * b2.ms, name="inputs")
+    neurons.i_offset = np.array([scenarios[lb].get("i_offset_nA", 0.0) for lb in labels]) * b2.nA
+    fed = [k for k, lb in enumerate(labels) if scenarios[lb]["weight_nS"]]
+    times = np.array([scenarios[labels[k]]["spike_ms"] for k in fed])
+    inputs = b2.SpikeGeneratorGroup(len(labels), np.array(fed, int), times * b2.ms, name="inputs")
     synapses = []
     for k, label in enumerate(labels):
         sc = scenarios[label]
+        if not sc["weight_nS"]:
+            continue
         target = "g_exc" if sc["receptor"] == "excitatory" else "g_inh"
         syn = b2.Synapses(inputs, neurons, on_pre=f"{target}_post += w", namespace={"w": sc["weight_nS"] * b2.nS},
                           delay=delay_ms * b2.ms, name=f"syn_{k}")

@@ -26,10 +26,13 @@ from vabench.provenance import git_commit
 
 log = logging.getLogger(__name__)
 
+# i_offset is IF_cond_exp's constant current (0 in the network; the single-cell current step sets it);
+# with it at 0 the tiny network's spikes are bit-identical to the equations without it.
 EQUATIONS = """
-dv/dt = (v_rest - v) / tau_m + (g_exc * (e_rev_E - v) + g_inh * (e_rev_I - v)) / c_m : volt (unless refractory)
+dv/dt = (v_rest - v) / tau_m + (g_exc * (e_rev_E - v) + g_inh * (e_rev_I - v) + i_offset) / c_m : volt (unless refractory)
 dg_exc/dt = -g_exc / tau_syn_E : siemens
 dg_inh/dt = -g_inh / tau_syn_I : siemens
+i_offset : amp (constant)
 """
 
 
