@@ -94,21 +94,24 @@ def test_default_bench_config_is_valid():
 @pytest.mark.slow
 @pytest.mark.parametrize("backend", ["nest", "neuron"])
 def test_fast_recording_equals_get_data(tiny_config, tiny_network, backend):
-    """The Block read straight from the simulator's recorders equals PyNN's get_data(), spikes and traces."""
-    from vabench.backends import get_backend
+    """The engine's arrays read straight from the simulator's recorders, as the Block the driver
+    writes, equal PyNN's get_data(), spikes and traces."""
+    from vabench.backends import RunSpec, get_engine
     from vabench.network import load_network
-    from vabench.simulate import build_model
+    from vabench.recording import block_from_arrays
 
-    mod = get_backend(backend)
-    sim = mod.import_sim()
+    params = dict(tiny_config, simulation=dict(tiny_config["simulation"], dt_ms=0.1, delay_ms=0.2, t_stop_ms=150.0),
+                  record={"n_traced": 5})
+    engine = get_engine(backend)(RunSpec.from_params(params, None))
     net = load_network(tiny_network)
-    mod.setup(sim, 0.1, 0.2, 1, 2)
-    model = build_model(sim, mod, net, tiny_config["cell"], 8.0, 80.0, tiny_config["stimulus"]["weight_nS"], 0.2, 5)
-    sim.run(150.0)
+    engine.build(net, 8.0, 80.0)
+    engine.run()
     try:
+        spikes, traces, traced = engine.spikes(), engine.traces(), engine.traced(net)
         for pop in ("exc", "inh"):
-            p = model["populations"][pop]
-            fast, ref = mod.recorded_block(p, 5, 150.0).segments[0], p.get_data().segments[0]
+            p = engine.model["populations"][pop]
+            fast = block_from_arrays(pop, p.size, *spikes[pop], 150.0, traces[pop], traced[pop], engine.trace_dt_ms).segments[0]
+            ref = p.get_data().segments[0]
             assert len(fast.spiketrains) == len(ref.spiketrains) == p.size
             assert sum(len(st) for st in ref.spiketrains) > 0
             for a, b in zip(fast.spiketrains, ref.spiketrains):
@@ -122,7 +125,7 @@ def test_fast_recording_equals_get_data(tiny_config, tiny_network, backend):
                 assert s.shape == r.shape == (1501, 5) and s.units == r.units and s.sampling_period == r.sampling_period
                 assert np.array_equal(s.magnitude, r.magnitude), s.name
     finally:
-        sim.end()
+        engine.close()
 
 
 @pytest.mark.slow

@@ -1,3 +1,4 @@
+import re
 import sys
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from vabench.config import (
     with_seed,
 )
 from vabench.sweep import axis_values
+from vabench.backends import engines, resource_names
 
 try:
     _validated = validate_config(config)
@@ -36,13 +38,30 @@ RUN_DIR = "results/runs/{network}/{backend}/{weights}"
 SIM_PARAMS = {k: config[k] for k in ("cell", "stimulus", "simulation", "record")}
 
 
+ENGINES = engines()
+
+
+def with_section(params, backend):
+    """Job params plus the engine's own config section, only for the engine that reads it."""
+    section = ENGINES[backend].section
+    return dict(params, **{section: config[section]}) if section else params
+
+
 def sim_params(wildcards):
-    """What a simulate job depends on; the spinnaker section only where it is used."""
-    if wildcards.backend == "spinnaker":
-        return dict(SIM_PARAMS, spinnaker=config["spinnaker"])
-    if wildcards.backend == "brian2-native":
-        return dict(SIM_PARAMS, brian2=config["brian2"])
-    return SIM_PARAMS
+    """What a simulate job depends on."""
+    return with_section(SIM_PARAMS, wildcards.backend)
+
+
+def sweep_sim_params(wildcards):
+    """What a map row depends on."""
+    return with_section(SWEEP_SIM_PARAMS, wildcards.backend)
+
+
+# every resource some engine holds, per job: e.g. a SpiNNaker board (profiles cap it at 1)
+ENGINE_RESOURCES = {
+    name: (lambda wc, name=name: ENGINES[wc.backend].resources.get(name, 0))
+    for name in resource_names()
+}
 
 
 SWEEP = config["sweep"]
@@ -68,7 +87,7 @@ NETWORK_PARAMS.update(
 
 wildcard_constraints:
     network=r"N\d+_seed\d+(r\d+)?_[0-9a-f]{8}",
-    backend="nest|neuron|brian2|brian2-native|spinnaker",
+    backend="|".join(re.escape(name) for name in ENGINES),
     weights=r"gexc~\d+(\.\d+)?(e[-+]?\d+)?_ginh~\d+(\.\d+)?(e[-+]?\d+)?",
     gexc=r"\d+(\.\d+)?(e[-+]?\d+)?",
 

@@ -13,8 +13,7 @@ rule simulate:
         "../../envs/simulate-{backend}.yaml"
     threads: config["simulation"]["threads"]
     resources:
-        # a board serves one job at a time; profiles/spinnaker-host caps it at 1
-        spinnaker_board=lambda wc: int(wc.backend == "spinnaker"),
+        **ENGINE_RESOURCES,
     params:
         sim=sim_params,
         work_dir=lambda wc: f"logs/simulate/{wc.network}/{wc.backend}/{wc.weights}.work",

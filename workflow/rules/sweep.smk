@@ -11,9 +11,12 @@ rule sweep_row:
     conda:
         "../../envs/simulate-{backend}.yaml"
     threads: config["simulation"]["threads"]
+    resources:
+        **ENGINE_RESOURCES,
     params:
-        sim=SWEEP_SIM_PARAMS,
+        sim=sweep_sim_params,
         g_inh=G_INH,
+        work_dir=lambda wc: f"logs/sweep_row/{wc.network}/{wc.backend}/gexc~{wc.gexc}.work",
     script:
         "../scripts/sweep_row.py"
 

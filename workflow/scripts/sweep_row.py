@@ -11,4 +11,4 @@ with script_logging(snakemake.log[0]):
     params["simulation"] = dict(params["simulation"], threads=snakemake.threads)
     simulate_row(snakemake.input.network, snakemake.wildcards.backend, float(snakemake.wildcards.gexc),
                  snakemake.params.g_inh, params, [Path(p).parent for p in snakemake.output.runs],
-                 provenance=run_provenance(snakemake.config))
+                 work_dir=snakemake.params.work_dir, provenance=run_provenance(snakemake.config))

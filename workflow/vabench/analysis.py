@@ -244,7 +244,7 @@ def provenance_table(run_paths, config_sha256: str, out) -> pd.DataFrame:
     for path in run_paths:
         info = read_run_info(path)
         own = info.get("config_sha256", "unknown")
-        row = {"run": "map point" if "point" in info else "study", "backend": info["backend"], "g_exc_nS": info["g_exc_nS"],
+        row = {"run": "map point" if info.get("purpose") == "map" else "study", "backend": info["backend"], "g_exc_nS": info["g_exc_nS"],
                "g_inh_nS": info["g_inh_nS"], "seed": info["seed"],
                "replicate": int(info.get("network_params", {}).get("replicate", 0)),
                "host": info.get("host"), "started_utc": info.get("started_utc"), "finished_utc": info.get("finished_utc"),

@@ -30,7 +30,8 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from vabench.config import ConfigError, network_name, network_params, validate_against, validate_config, weights_label
+from vabench.config import (ConfigError, load_schema, network_name, network_params, validate_against, validate_config,
+                            weights_label)
 from vabench.io import atomic_path, write_json
 from vabench.network import build_network, save_network
 
@@ -45,7 +46,7 @@ def load_bench_config(path) -> dict:
     path = Path(path)
     if not path.exists():
         raise ConfigError(f"bench config '{path}' does not exist")
-    return validate_against(yaml.safe_load(path.read_text()) or {}, yaml.safe_load(BENCH_SCHEMA.read_text()))
+    return validate_against(yaml.safe_load(path.read_text()) or {}, load_schema(BENCH_SCHEMA))
 
 
 def _short_run_settings(t_stop_ms: float) -> dict:
@@ -91,15 +92,18 @@ def time_job(cfg: dict, network: Path, backend: str, g_exc: float, g_inh: float,
 
 
 def _warm_up(out: Path, bcfg: dict) -> dict:
-    """An untimed first job that fills Brian2's Cython cache (compiled once per machine, ~2 min when cold)."""
+    """An untimed first job per engine that compiles on first use (its cache is cold on a new machine)."""
+    from vabench.backends import get_engine
+
     warm = {}
-    backends = {r["backend"] for r in bcfg["runs"]}
-    if "brian2-native" in backends:
+    for backend in dict.fromkeys(r["backend"] for r in bcfg["runs"]):
+        if not get_engine(backend).warm_up:
+            continue
         cfg = _study_config(1000, 0.08, 50.0, 1)
         t0 = time.perf_counter()
-        time_job(cfg, _stored_network(out, cfg), "brian2-native", 4.0, 51.0, out / "jobs" / "warm-up" / "brian2-native")
-        warm["brian2-native"] = time.perf_counter() - t0
-        log.info("warm-up brian2-native (Cython cache; cold on a new machine): %.1f s", warm["brian2-native"])
+        time_job(cfg, _stored_network(out, cfg), backend, 4.0, 51.0, out / "jobs" / "warm-up" / backend)
+        warm[backend] = time.perf_counter() - t0
+        log.info("warm-up %s (compile cache; cold on a new machine): %.1f s", backend, warm[backend])
     return warm
 
 

@@ -66,10 +66,10 @@ def main(argv=None) -> int:
             from vabench.simulate import simulate
 
             cfg = _config(args)
-            from vabench.backends import BACKENDS
+            from vabench.backends import names
 
-            if args.backend not in BACKENDS:
-                raise ConfigError(f"'--backend': {args.backend!r} is not allowed; allowed values: {', '.join(BACKENDS)}")
+            if args.backend not in names():
+                raise ConfigError(f"'--backend': {args.backend!r} is not allowed; allowed values: {', '.join(names())}")
             simulate(args.network, args.backend, args.g_exc, args.g_inh, cfg, args.out_dir)
         elif args.command == "extract":
             from vabench.extract import extract

@@ -17,7 +17,6 @@ import jsonschema
 import yaml
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "config.schema.yaml"
-BACKENDS = ("nest", "neuron", "brian2", "brian2-native", "spinnaker")
 
 
 class ConfigError(ValueError):
@@ -41,9 +40,24 @@ def _extend_with_default(validator_class):
 _DefaultFillingValidator = _extend_with_default(jsonschema.Draft7Validator)
 
 
-def load_schema() -> dict:
-    with open(SCHEMA_PATH) as fh:
-        return yaml.safe_load(fh)
+def load_schema(path=SCHEMA_PATH) -> dict:
+    with open(path) as fh:
+        return fill_engine_enums(yaml.safe_load(fh))
+
+
+def fill_engine_enums(schema):
+    """Every ``x-engines: true`` string in the schema gets the engine registry's names as its enum."""
+    from vabench.backends import names
+
+    if isinstance(schema, dict):
+        if schema.pop("x-engines", False):
+            schema["enum"] = names()
+        for value in schema.values():
+            fill_engine_enums(value)
+    elif isinstance(schema, list):
+        for value in schema:
+            fill_engine_enums(value)
+    return schema
 
 
 def _key(path) -> str:
@@ -103,8 +117,12 @@ def _cross_field_checks(cfg: dict) -> None:
         spec = sweep[axis]
         if isinstance(spec, dict) and spec["stop"] < spec["start"]:
             raise ConfigError(f"'sweep.{axis}': stop ({spec['stop']}) is below start ({spec['start']})")
-    if "spinnaker" in cfg["backends"] or "spinnaker" in sweep["backends"]:
-        _spinnaker_checks(cfg)
+    from vabench.backends import get_engine
+
+    for backend in dict.fromkeys(cfg["backends"] + sweep["backends"]):
+        problem = get_engine(backend).check_config(cfg)
+        if problem:
+            raise ConfigError(problem)
     n_exc = round(cfg["network"]["n_cells"] * cfg["network"]["exc_fraction"])
     if n_exc < 1 or n_exc >= cfg["network"]["n_cells"]:
         raise ConfigError("'network.exc_fraction' leaves one population empty for this 'network.n_cells'")
@@ -114,26 +132,6 @@ def _cross_field_checks(cfg: dict) -> None:
         if label in seen:
             raise ConfigError(f"'weights.{i}': duplicate weight set {label}")
         seen.add(label)
-
-
-def _spinnaker_checks(cfg: dict) -> None:
-    from vabench.backends.spinnaker_backend import MAX_DELAY_STEPS, SUPPORTED_DT_MS
-
-    sim, spin = cfg["simulation"], cfg["spinnaker"]
-    dt, delay = sim["dt_ms"], sim["delay_ms"]
-    if not any(math.isclose(dt, ok) for ok in SUPPORTED_DT_MS):
-        raise ConfigError(f"'simulation.dt_ms': {dt} ms is not a SpiNNaker time step; allowed values with backend spinnaker: "
-                          f"{', '.join(map(str, SUPPORTED_DT_MS))}")
-    steps = delay / dt
-    if not 1 <= round(steps) <= MAX_DELAY_STEPS:
-        raise ConfigError(f"'simulation.delay_ms': {delay} ms is {steps:g} time steps; SpiNNaker allows 1-{MAX_DELAY_STEPS}")
-    if spin["mode"] == "spalloc":
-        if not spin["spalloc_server"]:
-            raise ConfigError("'spinnaker.spalloc_server' is required when 'spinnaker.mode' is spalloc")
-        if "@" in spin["spalloc_server"].split("//", 1)[-1].split("/", 1)[0]:
-            raise ConfigError("'spinnaker.spalloc_server' must not carry credentials; set SPALLOC_USER and SPALLOC_PASSWORD instead")
-    if spin["mode"] == "board" and not spin["board_address"]:
-        raise ConfigError("'spinnaker.board_address' is required when 'spinnaker.mode' is board")
 
 
 def validate_config(cfg: dict | None) -> dict:

@@ -7,11 +7,11 @@ against a high-precision solution of the IF_cond_exp equations. Three pieces:
   ``scipy.integrate.solve_ivp`` (DOP853, rtol 1e-10, atol 1e-12), each input spike a jump of
   its conductance at its arrival time, a terminal event at the threshold crossing, then
   reset and a refractory clamp, sampled on the simulator's time grid;
-- :func:`run_backend`: the scenarios on one backend in this process. The PyNN backends go
-  through their own ``import_sim()``, ``setup()`` and ``make_projection()`` (so the
-  benchmark's quirks apply: NEST's on-grid spike generators, Brian2's vectorised connect);
-  ``brian2-native`` uses :data:`vabench.backends.brian2native_backend.EQUATIONS` and builds
-  its NeuronGroup / SpikeGeneratorGroup / Synapses the way that backend does;
+- :func:`run_backend`: the scenarios on one backend in this process, through its engine's
+  ``single_cells`` (:mod:`vabench.backends.base`): the PyNN engines use their own
+  ``import_sim()``, ``setup()`` and ``make_projection()`` (so the benchmark's quirks apply:
+  NEST's on-grid spike generators, Brian2's vectorised connect); the Brian2 engines use
+  their own equations and build their groups the way they do in the network;
 - :func:`run_backend_subprocess`: the same in a fresh Python process (``python -m
   vabench.scenarios``), because NEST, NEURON and Brian2 keep global state that does not mix.
 
@@ -29,6 +29,8 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+
+from vabench.backends import RunSpec, engines, get_engine
 
 # name -> receptor, weight (nS), time of the stored input spike (ms).
 # - exc: subthreshold excitatory spike (peak +8.6 mV, 1.4 mV below threshold);
@@ -59,11 +61,8 @@ TIMING_SPIKES_MS = (3.3, 7.7, 10.0, 12.9, 25.1, 33.3, 40.6)
 # (PyNN and native) delivers the spike in the synapses slot of that step, after the state
 # update, so v feels it one step later; it also stamps an output spike at the start of the
 # step in which v crossed, and the two offsets cancel in reported spike times.
-INPUT_STEP_OFFSET = {"nest": 0, "neuron": 0, "brian2": 1, "brian2-native": 1}
-
-# What each backend needs importable (top-level modules; checked without importing them).
-BACKEND_MODULES = {"nest": ("pyNN", "nest"), "neuron": ("pyNN", "neuron"), "brian2": ("pyNN", "brian2"),
-                   "brian2-native": ("brian2",)}
+# Declared by each engine (``Engine.input_step_offset``); the engines that can run single cells.
+INPUT_STEP_OFFSET = {name: cls.input_step_offset for name, cls in engines().items() if cls.single_cells_supported()}
 
 
 def timing_scenarios(times_ms=TIMING_SPIKES_MS, weight_nS: float = 10.0) -> dict:
@@ -179,80 +178,7 @@ def missing_modules(backend: str) -> list[str]:
     """The modules ``backend`` needs that are not installed (found without importing them)."""
     import importlib.util
 
-    return [m for m in BACKEND_MODULES[backend] if importlib.util.find_spec(m) is None]
-
-
-def _run_pynn(name: str, cell: dict, scenarios: dict, dt_ms: float, delay_ms: float, t_stop_ms: float, seed: int) -> dict:
-    from vabench.backends import get_backend
-
-    backend = get_backend(name)
-    sim = backend.import_sim()
-    backend.setup(sim, dt_ms, delay_ms, 1, seed)
-    cells = {}
-    for label, sc in scenarios.items():
-        pop = sim.Population(1, sim.IF_cond_exp(**cell, i_offset=float(sc.get("i_offset_nA", 0.0))), label=label)
-        pop.initialize(v=cell["v_rest"])
-        if sc["weight_nS"]:
-            src = sim.Population(1, sim.SpikeSourceArray(spike_times=[float(sc["spike_ms"])]), label=label + "_input")
-            backend.make_projection(sim, src, pop, np.array([0]), np.array([0]), sc["weight_nS"] * 1e-3, delay_ms,
-                                    sc["receptor"], label + "_syn")
-        pop.record(["v", "spikes"])
-        cells[label] = pop
-    sim.run(t_stop_ms)
-    out = {}
-    for label, pop in cells.items():
-        seg = pop.get_data().segments[0]
-        sig = next(s for s in seg.analogsignals if s.name == "v")
-        out[label] = {"t": np.asarray(sig.times.rescale("ms").magnitude, float).ravel().tolist(),
-                      "v": np.asarray(sig.rescale("mV").magnitude, float)[:, 0].tolist(),
-                      "spikes": np.asarray(seg.spiketrains[0].rescale("ms").magnitude, float).tolist()}
-    sim.end()
-    return out
-
-
-def _run_brian2_native(cell: dict, scenarios: dict, dt_ms: float, delay_ms: float, t_stop_ms: float, seed: int,
-                       method: str = "exponential_euler", codegen_target: str = "numpy") -> dict:
-    """As ``brian2native_backend.simulate`` builds it: its EQUATIONS, threshold, reset, refractory
-    and ``<g>_post += w`` synapses, one cell per scenario, fed by one SpikeGeneratorGroup."""
-    import brian2 as b2
-
-    from vabench.backends.brian2native_backend import EQUATIONS
-
-    b2.start_scope()
-    b2.prefs.codegen.target = codegen_target
-    b2.defaultclock.dt = dt_ms * b2.ms
-    b2.seed(seed)
-    namespace = {
-        "v_rest": cell["v_rest"] * b2.mV, "tau_m": cell["tau_m"] * b2.ms, "c_m": cell["cm"] * b2.nF,
-        "e_rev_E": cell["e_rev_E"] * b2.mV, "e_rev_I": cell["e_rev_I"] * b2.mV,
-        "tau_syn_E": cell["tau_syn_E"] * b2.ms, "tau_syn_I": cell["tau_syn_I"] * b2.ms,
-        "v_thresh": cell["v_thresh"] * b2.mV, "v_reset": cell["v_reset"] * b2.mV,
-    }
-    labels = list(scenarios)
-    neurons = b2.NeuronGroup(len(labels), EQUATIONS, threshold="v > v_thresh", reset="v = v_reset",
-                             refractory=cell["tau_refrac"] * b2.ms, method=method, namespace=namespace, name="neurons")
-    neurons.v = cell["v_rest"] * b2.mV
-    neurons.i_offset = np.array([scenarios[lb].get("i_offset_nA", 0.0) for lb in labels]) * b2.nA
-    fed = [k for k, lb in enumerate(labels) if scenarios[lb]["weight_nS"]]
-    times = np.array([scenarios[labels[k]]["spike_ms"] for k in fed])
-    inputs = b2.SpikeGeneratorGroup(len(labels), np.array(fed, int), times * b2.ms, name="inputs")
-    synapses = []
-    for k, label in enumerate(labels):
-        sc = scenarios[label]
-        if not sc["weight_nS"]:
-            continue
-        target = "g_exc" if sc["receptor"] == "excitatory" else "g_inh"
-        syn = b2.Synapses(inputs, neurons, on_pre=f"{target}_post += w", namespace={"w": sc["weight_nS"] * b2.nS},
-                          delay=delay_ms * b2.ms, name=f"syn_{k}")
-        syn.connect(i=np.array([k], np.int32), j=np.array([k], np.int32))
-        synapses.append(syn)
-    spike_mon = b2.SpikeMonitor(neurons, name="spikes")
-    state_mon = b2.StateMonitor(neurons, "v", record=True, name="traces")
-    b2.Network(neurons, inputs, *synapses, spike_mon, state_mon).run(t_stop_ms * b2.ms)
-    t = np.asarray(state_mon.t_[:]) * 1e3
-    cells, spike_t = np.asarray(spike_mon.i_[:]), np.asarray(spike_mon.t_[:]) * 1e3
-    return {label: {"t": t.tolist(), "v": (np.asarray(state_mon.v_[k]) * 1e3).tolist(),
-                    "spikes": spike_t[cells == k].tolist()} for k, label in enumerate(labels)}
+    return [m for m in get_engine(backend).requires if importlib.util.find_spec(m) is None]
 
 
 def run_backend(backend: str, cell: dict, scenarios: dict | None = None, dt_ms: float = 0.1, delay_ms: float = 0.2,
@@ -263,10 +189,10 @@ def run_backend(backend: str, cell: dict, scenarios: dict | None = None, dt_ms: 
     process: simulators keep global state (see :func:`run_backend_subprocess`).
     """
     scenarios = SCENARIOS if scenarios is None else scenarios
-    if backend == "brian2-native":
-        opts = {"method": "exponential_euler", "codegen_target": "numpy", **(brian2 or {})}
-        return _run_brian2_native(cell, scenarios, dt_ms, delay_ms, t_stop_ms, seed, opts["method"], opts["codegen_target"])
-    return _run_pynn(backend, cell, scenarios, dt_ms, delay_ms, t_stop_ms, seed)
+    cls = get_engine(backend)
+    section = {"method": "exponential_euler", "codegen_target": "numpy", **(brian2 or {})} if cls.section == "brian2" else {}
+    spec = RunSpec(cell=dict(cell), weight_thal_nS=0.0, dt_ms=dt_ms, delay_ms=delay_ms, t_stop_ms=t_stop_ms, section=section)
+    return cls(spec).single_cells(scenarios, seed)
 
 
 def run_backend_subprocess(backend: str, cell: dict, scenarios: dict | None = None, timeout_s: float = 300, **kwargs) -> dict:

@@ -1,12 +1,14 @@
-"""Build the COBA network in PyNN from a stored network file, run it, and write the recording.
+"""The driver: run one engine on a stored network at one or more weight sets, and write each
+point's results and its run record.
 
-The same code runs on every backend: only :mod:`vabench.backends` differs. Outputs of one
-run (one backend x one weight set), all written atomically:
+The same code serves the study (one point per job, full recordings), the map (a row of
+points per job, spikes only) and the bench. Per point, into its own folder, all atomically:
 
-- ``exc.neo.pkl``, ``inh.neo.pkl``: neo Blocks (PyNN's ``get_data()``), spikes of every
-  cell, v / gsyn_exc / gsyn_inh of the first ``record.n_traced`` cells;
-- ``run.json``: timings (setup, build, run, write, seconds), peak memory, versions,
-  seed, weights, network and the parameters used.
+- recordings: ``exc.neo.pkl`` and ``inh.neo.pkl`` (neo Blocks: spikes of every cell, v /
+  gsyn_exc / gsyn_inh of the first ``record.n_traced`` cells), or only ``spikes.parquet``;
+- ``run.json``: the run record, with the same fields for every engine (:data:`RECORD_FIELDS`):
+  weights, network and seed, the engine's versions and its own facts, timings, peak memory,
+  the parameters used and their hash, and the provenance passed in (config hash, commit).
 """
 
 from __future__ import annotations
@@ -20,139 +22,116 @@ from pathlib import Path
 
 import numpy as np
 
-from vabench.backends import get_backend
+from vabench.backends import RunSpec, get_engine
 from vabench.config import config_hash
-from vabench.io import atomic_path, write_json
-from vabench.network import load_network, split_projections, thalamic_spike_trains
+from vabench.io import POPULATIONS, atomic_path, write_json, write_spikes
+from vabench.network import load_network
 from vabench.provenance import git_commit
 
 log = logging.getLogger(__name__)
 
-RECEPTOR = {"e2e": "excitatory", "e2i": "excitatory", "i2e": "inhibitory", "i2i": "inhibitory",
-            "ext2e": "excitatory", "ext2i": "excitatory"}
+# Every run record has exactly these fields, plus those of the provenance passed in (tested).
+RECORD_FIELDS = (
+    "backend", "g_exc_nS", "g_inh_nS", "network_file", "network_params", "seed", "n_synapses", "n_spikes",
+    "timings_s", "job", "peak_memory_mb", "versions", "engine", "python", "host", "started_utc", "finished_utc",
+    "params", "params_hash", "virtual_run", "workflow_commit", "purpose",
+)
+USED_SECTIONS = ("cell", "stimulus", "simulation", "record")
 
 
 def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux reports KiB
 
 
-def build_model(sim, backend, net: dict, cell: dict, g_exc_nS: float, g_inh_nS: float, weight_thal_nS: float,
-                delay_ms: float, n_traced: int) -> dict:
-    """Create populations and projections; return them by name."""
-    cell_type = sim.IF_cond_exp(**cell, i_offset=0.0)
-    pops = {
-        "exc": sim.Population(net["n_exc"], cell_type, label="exc"),
-        "inh": sim.Population(net["n_inh"], cell_type, label="inh"),
-    }
-    pops["exc"].initialize(v=net["v_init_mV"][: net["n_exc"]])
-    pops["inh"].initialize(v=net["v_init_mV"][net["n_exc"]:])
-    # sPyNNaker has no Sequence type and takes one list of times per source
-    as_train = getattr(sim, "Sequence", lambda t: [float(x) for x in t])
-    trains = [as_train(t) for t in thalamic_spike_trains(net)]
-    pops["thalamus"] = sim.Population(net["n_thalamic"], sim.SpikeSourceArray(spike_times=trains), label="thalamus")
+def used_params(params: dict, backend: str) -> dict:
+    """The config sections a run of ``backend`` depends on (its own section included)."""
+    section = get_engine(backend).section
+    return {k: params[k] for k in USED_SECTIONS + ((section,) if section else ()) if k in params}
 
-    weights_uS = {"e": g_exc_nS * 1e-3, "i": g_inh_nS * 1e-3, "ext": weight_thal_nS * 1e-3}
-    source = {"e": pops["exc"], "i": pops["inh"], "ext": pops["thalamus"]}
-    target = {"e": pops["exc"], "i": pops["inh"]}
-    projections = {}
-    for name, (pre, post) in split_projections(net).items():
-        src_key, tgt_key = name.split("2")
-        projections[name] = backend.make_projection(sim, source[src_key], target[tgt_key], pre, post,
-                                                    weights_uS[src_key], delay_ms, RECEPTOR[name], name)
 
-    for pop in ("exc", "inh"):
-        pops[pop].record("spikes")
-        k = min(n_traced, pops[pop].size)
-        if k:
-            pops[pop][0:k].record(["v", "gsyn_exc", "gsyn_inh"])
-    return {"populations": pops, "projections": projections}
+def run_points(network_path, backend: str, points: list[tuple[float, float]], params: dict, out_dirs: list,
+               recordings: bool = True, work_dir=None, provenance: dict | None = None, purpose: str = "study") -> list[dict]:
+    """Simulate every (g_exc_nS, g_inh_nS) of ``points`` on one network; write into ``out_dirs``.
+
+    ``recordings``: neo Blocks with traces (the study) or a spike table only (the map).
+    ``purpose`` ("study", "map", "bench") goes into the record.
+    """
+    t_job = time.perf_counter()
+    started = _dt.datetime.now(_dt.timezone.utc)
+    cls = get_engine(backend)
+    used = used_params(params, backend)
+    spec = RunSpec.from_params(used, cls.section, work_dir)
+    engine = cls(spec)
+    net = load_network(network_path)
+    seed = int(net["params"]["network"]["seed"])
+    n_syn = int(len(net["pre"]) + len(net["thalamic_pre"]))
+    fixed_s = time.perf_counter() - t_job
+    log.info("%s: %d point(s) on %s (dt %g ms, delay %g ms, %g ms); engine ready and network loaded in %.1f s", backend,
+             len(points), Path(network_path).parent.name, spec.dt_ms, spec.delay_ms, spec.t_stop_ms, fixed_s)
+    records = []
+    try:
+        for k, (result, out_dir) in enumerate(zip(engine.simulate(net, points), out_dirs)):
+            out_dir = Path(out_dir)
+            t0 = time.perf_counter()
+            n_spikes = _write(result, net, spec, out_dir, recordings)
+            # setup_s: the job's fixed cost (engine, imports, network), counted on its first point
+            timings = dict(result.timings_s, write_s=time.perf_counter() - t0, setup_s=fixed_s if k == 0 else 0.0)
+            record = {
+                "backend": backend, "g_exc_nS": float(result.g_exc_nS), "g_inh_nS": float(result.g_inh_nS),
+                "network_file": str(network_path), "network_params": net["params"], "seed": seed, "n_synapses": n_syn,
+                "n_spikes": n_spikes, "timings_s": timings,
+                "job": {"points": len(points), "index": k, "fixed_s": fixed_s, "reweighted": bool(k and cls.can_reweight)},
+                "peak_memory_mb": _peak_rss_mb(), "versions": engine.versions(), "engine": engine.info(),
+                "python": platform.python_version(), "host": platform.node(), "started_utc": started.isoformat(),
+                "finished_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(), "params": used,
+                "params_hash": config_hash(used), "virtual_run": bool(result.virtual_run), "workflow_commit": git_commit(),
+                "purpose": purpose,
+            }
+            record.update(provenance or {})
+            if record["virtual_run"]:
+                log.warning("%s: virtual run: the board was mapped but nothing ran, so every recording is empty", backend)
+            write_json(out_dir / "run.json", record)
+            records.append(record)
+            log.info("%s point %d/%d (g_exc %g, g_inh %g nS): %d exc, %d inh spikes; build %.2f s, run %.2f s, "
+                     "read %.2f s, write %.2f s", backend, k + 1, len(points), result.g_exc_nS, result.g_inh_nS,
+                     n_spikes["exc"], n_spikes["inh"], timings["build_s"], timings["run_s"], timings["read_s"],
+                     timings["write_s"])
+    finally:
+        engine.close()
+    return records
+
+
+def _write(result, net: dict, spec: RunSpec, out_dir: Path, recordings: bool) -> dict:
+    """The point's recordings into ``out_dir``; the spike count per population."""
+    n_spikes = {pop: int(len(result.spikes[pop][1])) for pop in POPULATIONS}
+    if not recordings:
+        import pandas as pd
+
+        frames = [pd.DataFrame({"population": pop, "cell": np.asarray(c, np.int32), "time_ms": np.asarray(t, np.float64)})
+                  for pop, (c, t) in result.spikes.items()]
+        df = pd.concat(frames, ignore_index=True)
+        df["population"] = pd.Categorical(df["population"], categories=POPULATIONS)
+        write_spikes(out_dir / "spikes.parquet", df.sort_values(["population", "time_ms", "cell"], kind="stable")
+                     .reset_index(drop=True))
+        return n_spikes
+    import neo
+
+    from vabench.recording import block_from_arrays
+
+    sizes = {"exc": net["n_exc"], "inh": net["n_inh"]}
+    for pop in POPULATIONS:
+        cells, times = result.spikes[pop]
+        block = block_from_arrays(pop, sizes[pop], cells, times, spec.t_stop_ms, result.traces.get(pop), result.traced[pop],
+                                  result.trace_dt_ms)
+        with atomic_path(out_dir / f"{pop}.neo.pkl") as tmp:
+            neo.io.PickleIO(str(tmp)).write_block(block)
+        del block  # one population's recording in memory at a time (peak memory at N=10,000)
+    return n_spikes
 
 
 def simulate(network_path, backend: str, g_exc_nS: float, g_inh_nS: float, params: dict, out_dir, work_dir=None,
              provenance: dict | None = None) -> dict:
-    """Simulate one weight set on one backend; write the recording and ``run.json`` into ``out_dir``.
-
-    ``params`` is the validated config (only ``cell``, ``stimulus``, ``simulation`` and
-    ``record`` are used, and ``spinnaker`` on SpiNNaker, whose cfg and reports go into
-    ``work_dir``).
-    """
-    if backend == "brian2-native":  # not PyNN: the model written directly in Brian2
-        from vabench.backends.brian2native_backend import simulate as simulate_native
-
-        return simulate_native(network_path, g_exc_nS, g_inh_nS, params, out_dir, provenance)
+    """One weight set on one backend with full recordings: the study's simulate job."""
     out_dir = Path(out_dir)
-    started = _dt.datetime.now(_dt.timezone.utc)
-    sim_cfg = params["simulation"]
-    timings = {}
-
-    t0 = time.perf_counter()
-    mod = get_backend(backend)
-    if hasattr(mod, "prepare"):
-        mod.prepare(work_dir or out_dir / f"{backend}-work", params[backend])
-    sim = mod.import_sim()
-    net = load_network(network_path)
-    seed = int(net["params"]["network"]["seed"])
-    mod.setup(sim, sim_cfg["dt_ms"], sim_cfg["delay_ms"], sim_cfg["threads"], seed)
-    timings["setup_s"] = time.perf_counter() - t0
-    log.info("%s: set up (dt %.3g ms, delay %.3g ms) in %.1f s", backend, sim_cfg["dt_ms"], sim_cfg["delay_ms"], timings["setup_s"])
-
-    t0 = time.perf_counter()
-    model = build_model(sim, mod, net, params["cell"], g_exc_nS, g_inh_nS, params["stimulus"]["weight_nS"],
-                        sim_cfg["delay_ms"], params["record"]["n_traced"])
-    n_syn = len(net["pre"]) + len(net["thalamic_pre"])  # sPyNNaker has no Projection.size()
-    timings["build_s"] = time.perf_counter() - t0
-    log.info("%s: built %d + %d cells, %d synapses (g_exc %g nS, g_inh %g nS) in %.1f s", backend,
-             net["n_exc"], net["n_inh"], n_syn, g_exc_nS, g_inh_nS, timings["build_s"])
-
-    t0 = time.perf_counter()
-    log.info("%s: running %g ms", backend, sim_cfg["t_stop_ms"])
-    sim.run(sim_cfg["t_stop_ms"])
-    timings["run_s"] = time.perf_counter() - t0
-    log.info("%s: ran %g ms in %.1f s", backend, sim_cfg["t_stop_ms"], timings["run_s"])
-
-    t0 = time.perf_counter()
-    import neo
-
-    n_spikes = {}
-    for pop in ("exc", "inh"):
-        population = model["populations"][pop]
-        if hasattr(mod, "recorded_block"):  # straight from the recorders: same Block, seconds faster
-            block = mod.recorded_block(population, params["record"]["n_traced"], sim_cfg["t_stop_ms"])
-        else:
-            block = population.get_data()
-        n_spikes[pop] = int(sum(len(st) for st in block.segments[0].spiketrains))
-        with atomic_path(out_dir / f"{pop}.neo.pkl") as tmp:
-            neo.io.PickleIO(str(tmp)).write_block(block)
-        del block  # one population's recording in memory at a time (peak memory at N=10,000)
-    timings["write_s"] = time.perf_counter() - t0
-    extra = mod.run_info() if hasattr(mod, "run_info") else {}
-    log.info("%s: wrote recordings in %.1f s (%d exc, %d inh spikes)", backend, timings["write_s"], n_spikes["exc"], n_spikes["inh"])
-    sim.end()
-
-    info = {
-        "backend": backend,
-        "g_exc_nS": float(g_exc_nS),
-        "g_inh_nS": float(g_inh_nS),
-        "network_file": str(network_path),
-        "network_params": net["params"],
-        "seed": seed,
-        "n_synapses": int(n_syn),
-        "n_spikes": n_spikes,
-        "timings_s": timings,
-        "peak_memory_mb": _peak_rss_mb(),
-        "versions": mod.versions(),
-        "python": platform.python_version(),
-        "host": platform.node(),
-        "started_utc": started.isoformat(),
-        "finished_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(),
-        "params": {k: params[k] for k in ("cell", "stimulus", "simulation", "record")},
-        "params_hash": config_hash({k: params[k] for k in ("cell", "stimulus", "simulation", "record")}),
-        "virtual_run": False,
-        "workflow_commit": git_commit(),
-    }
-    info.update(extra)
-    info.update(provenance or {})
-    if info["virtual_run"]:
-        log.warning("%s: virtual run: the board was mapped but nothing ran, so every recording is empty", backend)
-    write_json(out_dir / "run.json", info)
-    return info
+    return run_points(network_path, backend, [(g_exc_nS, g_inh_nS)], params, [out_dir], recordings=True,
+                      work_dir=work_dir or out_dir / f"{backend}-work", provenance=provenance)[0]

@@ -41,12 +41,3 @@ def package_versions(*names: str) -> dict:
         except importlib.metadata.PackageNotFoundError:
             out[name] = None
     return out
-
-
-def pynn_projection(sim, pre_pop, post_pop, pre_idx, post_idx, weight_uS, delay_ms, receptor, label):
-    """A projection from explicit (pre, post) index arrays through PyNN's FromListConnector."""
-    import numpy as np
-
-    conn = sim.FromListConnector(np.column_stack([pre_idx, post_idx]).astype(int))
-    syn = sim.StaticSynapse(weight=weight_uS, delay=delay_ms)
-    return sim.Projection(pre_pop, post_pop, conn, syn, receptor_type=receptor, label=label)

@@ -16,17 +16,17 @@ from __future__ import annotations
 
 import configparser
 import logging
+import math
 import os
 from pathlib import Path
 
-from vabench.backends._util import package_versions, pynn_projection
+from vabench.backends._util import package_versions
+from vabench.backends.base import Engine, PyNNEngine, RunSpec
 
 log = logging.getLogger(__name__)
 
-REBUILD_PER_POINT = True
 SUPPORTED_DT_MS = (0.1, 1.0)
 MAX_DELAY_STEPS = 144
-_STATE: dict = {}
 
 
 def cfg_text(spinnaker: dict, report_dir) -> str:
@@ -57,54 +57,75 @@ def prepare(work_dir, spinnaker: dict) -> Path:
     (work_dir / ".spynnaker.cfg").write_text(cfg_text(spinnaker, work_dir / "reports"))
     os.environ["HOME"] = str(work_dir)
     os.environ["XDG_CONFIG_HOME"] = str(work_dir / ".config")
-    _STATE["spinnaker"] = dict(spinnaker)
-    _STATE["work_dir"] = work_dir
     log.info("spinnaker: mode %s, cfg and reports in %s", spinnaker["mode"], work_dir)
     return work_dir
 
 
-def import_sim():
-    if "work_dir" not in _STATE:
-        raise RuntimeError("spinnaker_backend.prepare(work_dir, config['spinnaker']) must run before the import")
-    import pyNN.spiNNaker as sim
+class SpinnakerEngine(PyNNEngine):
+    name = "spinnaker"
+    pynn_module = "pyNN.spiNNaker"
+    requires = ("pyNN", "spynnaker")
+    section = "spinnaker"
+    # a board serves one job at a time; profiles/spinnaker-host caps it at 1
+    resources = {"spinnaker_board": 1}
+    summary = "SpiNNaker through sPyNNaker: a real board, a spalloc machine, or a virtual board (mapping only)"
+    can_reweight = False
+    single_cells = Engine.single_cells  # a virtual board records nothing: no single-cell scenarios
 
-    return sim
+    @classmethod
+    def check_config(cls, cfg: dict) -> str | None:
+        sim, spin = cfg["simulation"], cfg["spinnaker"]
+        dt, delay = sim["dt_ms"], sim["delay_ms"]
+        if not any(math.isclose(dt, ok) for ok in SUPPORTED_DT_MS):
+            return (f"'simulation.dt_ms': {dt} ms is not a SpiNNaker time step; allowed values with backend spinnaker: "
+                    f"{', '.join(map(str, SUPPORTED_DT_MS))}")
+        steps = delay / dt
+        if not 1 <= round(steps) <= MAX_DELAY_STEPS:
+            return f"'simulation.delay_ms': {delay} ms is {steps:g} time steps; SpiNNaker allows 1-{MAX_DELAY_STEPS}"
+        if spin["mode"] == "spalloc":
+            if not spin["spalloc_server"]:
+                return "'spinnaker.spalloc_server' is required when 'spinnaker.mode' is spalloc"
+            if "@" in spin["spalloc_server"].split("//", 1)[-1].split("/", 1)[0]:
+                return "'spinnaker.spalloc_server' must not carry credentials; set SPALLOC_USER and SPALLOC_PASSWORD instead"
+        if spin["mode"] == "board" and not spin["board_address"]:
+            return "'spinnaker.board_address' is required when 'spinnaker.mode' is board"
+        return None
 
+    def __init__(self, spec: RunSpec):
+        super().__init__(spec)
+        prepare(spec.work_dir or Path("spinnaker-work"), spec.section)
 
-def setup(sim, dt_ms: float, delay_ms: float, threads: int, seed: int) -> None:
-    spin = _STATE["spinnaker"]
-    kwargs = {"timestep": dt_ms, "min_delay": delay_ms}
-    if spin.get("time_scale_factor"):
-        kwargs["time_scale_factor"] = int(spin["time_scale_factor"])
-    sim.setup(**kwargs)
-    sim.set_number_of_neurons_per_core(sim.IF_cond_exp, int(spin["neurons_per_core"]))
+    def setup(self, sim, seed: int) -> None:
+        spin = self.spec.section
+        kwargs = {"timestep": self.spec.dt_ms, "min_delay": self.spec.delay_ms}
+        if spin.get("time_scale_factor"):
+            kwargs["time_scale_factor"] = int(spin["time_scale_factor"])
+        sim.setup(**kwargs)
+        sim.set_number_of_neurons_per_core(sim.IF_cond_exp, int(spin["neurons_per_core"]))
 
+    @property
+    def virtual_run(self) -> bool:
+        return self.spec.section.get("mode") == "virtual"
 
-def make_projection(sim, pre_pop, post_pop, pre_idx, post_idx, weight_uS, delay_ms, receptor, label):
-    return pynn_projection(sim, pre_pop, post_pop, pre_idx, post_idx, weight_uS, delay_ms, receptor, label)
+    def info(self) -> dict:
+        """What mapping produced: cores and chips used, cores per population."""
+        spin = self.spec.section
+        info = {"spinnaker_mode": spin.get("mode"), "neurons_per_core": spin.get("neurons_per_core")}
+        try:
+            from spinn_front_end_common.data import FecDataView
 
+            cores, chips, per_pop = set(), set(), {}
+            for placement in FecDataView.iterate_placemements():
+                vertex = placement.vertex
+                app = getattr(vertex, "app_vertex", None)
+                label = getattr(app, "label", None) or vertex.label or type(vertex).__name__
+                cores.add((placement.x, placement.y, placement.p))
+                chips.add((placement.x, placement.y))
+                per_pop[label] = per_pop.get(label, 0) + 1
+            info.update({"cores_used": len(cores), "chips_used": len(chips), "cores_per_vertex": per_pop})
+        except Exception as err:  # mapping details are informative only; never fail the run on them
+            info["mapping_error"] = f"{type(err).__name__}: {err}"
+        return info
 
-def run_info() -> dict:
-    """What mapping produced: cores and chips used, cores per population; whether virtual."""
-    info = {"virtual_run": _STATE.get("spinnaker", {}).get("mode") == "virtual",
-            "spinnaker_mode": _STATE.get("spinnaker", {}).get("mode"),
-            "neurons_per_core": _STATE.get("spinnaker", {}).get("neurons_per_core")}
-    try:
-        from spinn_front_end_common.data import FecDataView
-
-        cores, chips, per_pop = set(), set(), {}
-        for placement in FecDataView.iterate_placemements():
-            vertex = placement.vertex
-            app = getattr(vertex, "app_vertex", None)
-            label = getattr(app, "label", None) or vertex.label or type(vertex).__name__
-            cores.add((placement.x, placement.y, placement.p))
-            chips.add((placement.x, placement.y))
-            per_pop[label] = per_pop.get(label, 0) + 1
-        info.update({"cores_used": len(cores), "chips_used": len(chips), "cores_per_vertex": per_pop})
-    except Exception as err:  # mapping details are informative only; never fail the run on them
-        info["mapping_error"] = f"{type(err).__name__}: {err}"
-    return info
-
-
-def versions() -> dict:
-    return package_versions("PyNN", "sPyNNaker", "numpy", "neo")
+    def versions(self) -> dict:
+        return package_versions("PyNN", "sPyNNaker", "numpy", "neo")
