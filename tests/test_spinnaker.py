@@ -66,7 +66,9 @@ def test_virtual_board_runs_through_the_whole_workflow(tmp_path_factory, monkeyp
     workdir = copy_workflow(tmp_path_factory.mktemp("spinnaker"))
     cfg = yaml.safe_load(TINY.read_text())
     cfg.update({"backends": ["nest", "spinnaker"], "weights": [{"g_exc_nS": 8.0, "g_inh_nS": 80.0}],
-                "sweep": {"backends": []}, "spinnaker": {"mode": "virtual"}})
+                "spinnaker": {"mode": "virtual"}})
+    # the map on the virtual board too: one row of two points, rebuilt per point in one job
+    cfg["sweep"] = dict(cfg.get("sweep", {}), backends=["spinnaker"], g_exc_nS=[8.0], g_inh_nS=[40.0, 80.0])
     (workdir / "spin.yaml").write_text(yaml.safe_dump(cfg))
     run_snakemake(workdir, "--configfile", "spin.yaml")
 
@@ -79,9 +81,15 @@ def test_virtual_board_runs_through_the_whole_workflow(tmp_path_factory, monkeyp
     for fig in ("fig24_backends", "state_histograms", "spectra"):
         assert (workdir / "results/figures" / f"{fig}.png").stat().st_size > 10000
 
+    points = pd.read_csv(workdir / "results/sweep/spinnaker/points.tsv", sep="\t")
+    assert len(points) == 2 * len(cfg["sweep"].get("seeds", [0])) and points["virtual_run"].all()
+    assert (workdir / "results/figures/sustained_activity_spinnaker.png").stat().st_size > 10000
+    row = json.loads(next((workdir / "results/sweep/runs").glob("*/spinnaker/*/run.json")).read_text())
+    assert row["virtual_run"] is True and row["purpose"] == "map" and row["engine"]["cores_used"] > 0
+
     run = json.loads(next((workdir / "results/runs").glob("*/spinnaker/*/run.json")).read_text())
-    assert run["virtual_run"] is True and run["cores_used"] > 0 and run["chips_used"] > 0
-    assert {"exc", "inh", "thalamus"} <= set(run["cores_per_vertex"])
+    assert run["virtual_run"] is True and run["engine"]["cores_used"] > 0 and run["engine"]["chips_used"] > 0
+    assert {"exc", "inh", "thalamus"} <= set(run["engine"]["cores_per_vertex"])
     work = next((workdir / "logs/simulate").glob("*/spinnaker/*.work"))
     assert (work / ".spynnaker.cfg").exists() and (work / "reports").is_dir()
     written = [p for p in home.rglob("*") if "spynnaker" in p.name.lower() or p.name == "reports"]

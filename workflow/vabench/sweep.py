@@ -57,5 +57,6 @@ def row_points(spike_paths, run_paths, analysis: dict) -> pd.DataFrame:
             "survival_ms": s.loc["exc", "survival_ms"],
             "sustained": bool(s["sustained"].iloc[0]),
             "run_s": info["timings_s"]["run_s"],
+            "virtual_run": bool(info.get("virtual_run")),
         })
     return pd.DataFrame(rows)

@@ -68,5 +68,7 @@ def plot_sustained_map(points: pd.DataFrame, out_png, out_svg, backend: str, ben
     caption = (f"Sustained in {n_sus} of {len(points)} simulations (mean rate over all cells at or above the threshold "
                f"in the closing window). White lines: CV(ISI) of excitatory cells."
                + (" Numbers: fraction of seeds that sustained." if n_seeds > 1 else ""))
+    if "virtual_run" in points and points["virtual_run"].astype(bool).all():
+        caption = "VIRTUAL RUN: the board was mapped but nothing ran, so no point has spikes. " + caption
     caption_ax.text(0.0, 1.0, textwrap.fill(caption, 115), transform=caption_ax.transAxes, ha="left", va="top", fontsize=7)
     save_figure(fig, out_png, out_svg)
