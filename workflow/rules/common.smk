@@ -15,7 +15,9 @@ from vabench.config import (
     weights_label,
     with_seed,
 )
-from vabench.sweep import axis_values
+import pandas as pd
+
+from vabench.sweep import axis_values, edge_points, group_label, row_groups
 from vabench.backends import engines, resource_names
 
 try:
@@ -121,6 +123,36 @@ def sweep_row_outputs(name):
     return [f"{SWEEP_DIR}/gexc~{{gexc}}_ginh~{g_inh!r}/{name}" for g_inh in G_INH]
 
 
+def sweep_group_outputs(name, rows):
+    """Files of every point of a group of grid rows: one folder per point."""
+    return [
+        f"{SWEEP_DIR}/{weights_label(g_exc, g_inh)}/{name}"
+        for g_exc in rows
+        for g_inh in G_INH
+    ]
+
+
+# the map's jobs: groups of g_exc rows, each simulated on one network in one process
+ROW_GROUPS = row_groups(G_EXC, SWEEP["rows_per_job"])
+CHECK = SWEEP["check"]
+# the maps checked against the reference engine (not the reference's own map)
+CHECKED_BACKENDS = [b for b in SWEEP_BACKENDS if b != CHECK["backend"]] if CHECK["n_points"] else []
+
+
+def check_runs(wildcards, name):
+    """Reference runs at the checked points of one map (chosen from the finished map)."""
+    points = pd.read_csv(
+        checkpoints.sweep_points.get(backend=wildcards.backend).output.points,
+        sep="\t",
+    )
+    chosen = edge_points(points, CHECK["n_points"], SWEEP["benchmark_point"])
+    return [
+        f"results/sweep/check/{network}/{wildcards.ref}/{weights_label(x, y)}/{name}"
+        for network in SWEEP_NETWORKS
+        for x, y in chosen
+    ]
+
+
 def sweep_run_records():
     """run.json of every map point, every backend and seed."""
     return [
@@ -167,8 +199,14 @@ def final_outputs():
 
 
 def sweep_outputs():
-    return expand(
-        "results/sweep/{backend}/points.tsv", backend=SWEEP_BACKENDS
-    ) + expand(
-        "results/figures/sustained_activity_{backend}.png", backend=SWEEP_BACKENDS
+    return (
+        expand("results/sweep/{backend}/points.tsv", backend=SWEEP_BACKENDS)
+        + expand(
+            "results/figures/sustained_activity_{backend}.png", backend=SWEEP_BACKENDS
+        )
+        + expand(
+            "results/sweep/check_{backend}_vs_{ref}.tsv",
+            backend=CHECKED_BACKENDS,
+            ref=CHECK["backend"],
+        )
     )

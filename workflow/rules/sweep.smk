@@ -1,13 +1,40 @@
-rule sweep_row:
+for _i, _rows in enumerate(ROW_GROUPS):
+
+    rule:
+        name:
+            f"sweep_rows_{_i}"
+        input:
+            network="results/networks/{network}/network.npz",
+        output:
+            spikes=sweep_group_outputs("spikes.parquet", _rows),
+            runs=sweep_group_outputs("run.json", _rows),
+        log:
+            f"logs/sweep_rows/{{network}}/{{backend}}/{group_label(_rows)}.log",
+        benchmark:
+            f"benchmarks/sweep_rows/{{network}}/{{backend}}/{group_label(_rows)}.tsv"
+        conda:
+            "../../envs/simulate-{backend}.yaml"
+        threads: config["simulation"]["threads"]
+        resources:
+            **ENGINE_RESOURCES,
+        # the points are read from the output folders' names, and the scratch folder is the
+        # log's: params that named the grouping would rerun every map job when it changes
+        params:
+            sim=sweep_sim_params,
+        script:
+            "../scripts/sweep_simulate.py"
+
+
+rule sweep_check_run:
     input:
         network="results/networks/{network}/network.npz",
     output:
-        spikes=sweep_row_outputs("spikes.parquet"),
-        runs=sweep_row_outputs("run.json"),
+        spikes="results/sweep/check/{network}/{backend}/{weights}/spikes.parquet",
+        runs="results/sweep/check/{network}/{backend}/{weights}/run.json",
     log:
-        "logs/sweep_row/{network}/{backend}/gexc~{gexc}.log",
+        "logs/sweep_check/{network}/{backend}/{weights}.log",
     benchmark:
-        "benchmarks/sweep_row/{network}/{backend}/gexc~{gexc}.tsv"
+        "benchmarks/sweep_check/{network}/{backend}/{weights}.tsv"
     conda:
         "../../envs/simulate-{backend}.yaml"
     threads: config["simulation"]["threads"]
@@ -15,10 +42,31 @@ rule sweep_row:
         **ENGINE_RESOURCES,
     params:
         sim=sweep_sim_params,
-        g_inh=G_INH,
-        work_dir=lambda wc: f"logs/sweep_row/{wc.network}/{wc.backend}/gexc~{wc.gexc}.work",
     script:
-        "../scripts/sweep_row.py"
+        "../scripts/sweep_simulate.py"
+
+
+rule sweep_check:
+    input:
+        points="results/sweep/{backend}/points.tsv",
+        spikes=lambda wc: check_runs(wc, "spikes.parquet"),
+        runs=lambda wc: check_runs(wc, "run.json"),
+    output:
+        check=report(
+            "results/sweep/check_{backend}_vs_{ref}.tsv",
+            caption="../report/sweep_check.rst",
+            category="Sustained-activity map",
+            labels={"table": "map check", "backend": "{backend} vs {ref}"},
+        ),
+    log:
+        "logs/sweep_check/{backend}_vs_{ref}.log",
+    conda:
+        "../../envs/analysis.yaml"
+    params:
+        analysis=config["analysis"],
+        compare=config["compare"],
+    script:
+        "../scripts/sweep_check.py"
 
 
 rule sweep_row_points:
@@ -37,7 +85,7 @@ rule sweep_row_points:
         "../scripts/sweep_row_points.py"
 
 
-rule sweep_points:
+checkpoint sweep_points:
     input:
         rows=sweep_rows,
     output:

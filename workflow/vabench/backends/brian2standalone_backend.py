@@ -1,7 +1,8 @@
 """The brian2-native model in Brian2's C++ standalone mode (engine ``brian2-standalone``).
 
-Why: at N=4000 a Brian2 runtime run costs ~1 s plus set-up per weight set, and NEST ~10 s;
-a compiled standalone binary reruns the same network in ~0.3 s. The model is compiled once
+Why: at N=4000 a Brian2 runtime point costs a Brian2 import, a build and a ~1 s run, NEST
+~10 s; a compiled standalone binary reruns the network in 0.3-0.7 s (process start and result
+files included) and the running process never imports Brian2. The model is compiled once
 per network and rerun for every weight set with Brian2's ``run_args``: the three weights
 (``w : siemens (constant, shared)`` on each Synapses object) and the thalamic input are set
 on the binary's command line, so one binary serves every weight set (and every replicate of a
@@ -94,8 +95,47 @@ def _define_model(b2, net: dict, spec: dict) -> dict:
         objects[name] = syn
     traced = np.concatenate([np.arange(spec["n_traced_exc"]), n_exc + np.arange(spec["n_traced_inh"])])
     objects["spikes"] = b2.SpikeMonitor(neurons, name="spikes")
-    objects["traces"] = b2.StateMonitor(neurons, ["v", "g_exc", "g_inh"], record=traced, name="traces")
+    if len(traced):
+        objects["traces"] = b2.StateMonitor(neurons, ["v", "g_exc", "g_inh"], record=traced, name="traces")
     return objects
+
+
+def _define_single_cells(b2, scenarios: dict, spec: dict) -> dict:
+    """The single-cell scenarios (:mod:`vabench.scenarios`) as :func:`_define_model` defines the
+    network (standalone device active): one NeuronGroup of EQUATIONS, one cell per scenario at
+    v_rest with its ``i_offset``; the input a NeuronGroup firing from the TimedArray
+    ``thalamic_input`` (source k feeds cell k); one Synapses object per (receptor, weight) with
+    ``w : siemens (constant, shared)`` and ``<g>_post += w``. The weights and the input are the
+    run's ``run_args`` (:func:`_single_cell_run_args`), as in the network."""
+    cell, labels = spec["cell"], list(scenarios)
+    neurons = b2.NeuronGroup(len(labels), EQUATIONS, threshold="v > v_thresh", reset="v = v_reset",
+                             refractory=cell["tau_refrac"] * b2.ms, method=spec["method"], namespace=namespace(cell),
+                             name="neurons")
+    neurons.v = cell["v_rest"] * b2.mV
+    neurons.i_offset = np.array([float(scenarios[lb].get("i_offset_nA", 0.0)) for lb in labels]) * b2.nA
+    stim = b2.TimedArray(np.zeros(tuple(spec["stim_shape"])), dt=spec["dt_ms"] * b2.ms, name=TIMED_ARRAY)
+    thalamus = b2.NeuronGroup(len(labels), "", threshold=f"{TIMED_ARRAY}(t, i) > 0.5",
+                              namespace={TIMED_ARRAY: stim}, name="thalamus")
+    objects = {"neurons": neurons, "thalamus": thalamus}
+    for k, (receptor, _weight_nS, cells) in enumerate(_single_cell_projections(scenarios)):
+        target_var = "g_exc" if receptor == "excitatory" else "g_inh"
+        syn = b2.Synapses(thalamus, neurons, model="w : siemens (constant, shared)", on_pre=f"{target_var}_post += w",
+                          delay=spec["delay_ms"] * b2.ms, name=f"input_{k}")
+        syn.connect(i=np.asarray(cells, np.int32), j=np.asarray(cells, np.int32))
+        objects[f"input_{k}"] = syn
+    objects["spikes"] = b2.SpikeMonitor(neurons, name="spikes")
+    objects["traces"] = b2.StateMonitor(neurons, "v", record=True, name="traces")
+    return objects
+
+
+def _single_cell_projections(scenarios: dict) -> list:
+    """(receptor, weight nS, cells) of each input Synapses object: the fed cells (scenario
+    order) grouped by receptor and weight, as the network groups its synapses by source."""
+    groups: dict = {}
+    for k, sc in enumerate(scenarios.values()):
+        if sc["weight_nS"]:
+            groups.setdefault((sc["receptor"], float(sc["weight_nS"])), []).append(k)
+    return [(receptor, w, cells) for (receptor, w), cells in groups.items()]
 
 
 def _cpu_id() -> str:
@@ -115,12 +155,32 @@ def _stim_rows(net: dict, dt_ms: float, t_stop_ms: float) -> int:
     """Time steps of the input TimedArray: the stimulus window of the network (so that a
     replicate, one spike moved by one dt inside it, has the same shape) plus one zero row
     (a TimedArray holds its last value after its end)."""
-    p = net.get("params") or {}
+    p = net.get("params") or json.loads(str(net.get("params_json", "{}")))
     try:
         end_ms = float(p["stimulus_onset_ms"]) + float(p["stimulus"]["duration_ms"])
     except (KeyError, TypeError):
         end_ms = t_stop_ms
     return int(round(min(end_ms, t_stop_ms) / dt_ms)) + 2
+
+
+def _input_values(times_ms, sources, shape, dt_ms: float, t_stop_ms: float, dtype) -> np.ndarray:
+    """Stored input spikes as the input TimedArray's values (time step x source, 1 = spike),
+    binned as SpikeGeneratorGroup bins them; spikes at or after ``t_stop_ms`` are dropped (they
+    are never delivered)."""
+    rows, cols = shape
+    dt_s = dt_ms * 1e-3
+    times_s = np.asarray(times_ms, np.float64) * 1e-3  # as brian2-native: times * ms
+    src = np.asarray(sources, np.int64)
+    bins = np.asarray((times_s + 1e-3 * dt_s) / dt_s, dtype=np.int64)  # SpikeGeneratorGroup.before_run
+    keep = bins < int(round(t_stop_ms / dt_ms))  # later ones are never delivered
+    bins, src = bins[keep], src[keep]
+    if len(bins) and (bins.min() < 0 or bins.max() >= rows - 1):
+        raise ValueError(f"stored thalamic input outside the compiled window of {rows - 2} steps of {dt_ms} ms")
+    values = np.zeros((rows, cols), dtype=np.dtype(dtype))
+    np.add.at(values, (bins, src), 1)
+    if (values > 1).any():
+        raise ValueError("a thalamic source spikes more than once in one time step")
+    return values
 
 
 def _spec(spec: RunSpec, net: dict) -> dict:
@@ -175,6 +235,8 @@ def _compile_project(project: Path, spec: dict, net: dict) -> dict:
     t0 = time.perf_counter()
     b2.set_device("cpp_standalone", build_on_run=False)
     b2.prefs.devices.cpp_standalone.openmp_threads = spec["openmp_threads"]
+    # Brian2's default is an unbounded `make -j`: keep the compile on the CPUs this job was given
+    b2.prefs.devices.cpp_standalone.extra_make_args_unix = [f"-j{len(os.sched_getaffinity(0))}"]
     b2.defaultclock.dt = spec["dt_ms"] * b2.ms
     objects = _define_model(b2, net, spec)
     network = b2.Network(*objects.values())
@@ -189,8 +251,8 @@ def _compile_project(project: Path, spec: dict, net: dict) -> dict:
 
     return {
         "spec": spec, "n_exc": int(net["n_exc"]), "n_inh": int(net["n_inh"]),
-        "results": {"spike_i": result("spikes", "i"), "spike_t": result("spikes", "t"), "trace_t": result("traces", "t"),
-                    **{f"trace_{v}": result("traces", v) for v in ("v", "g_exc", "g_inh")}},
+        "results": {"spike_i": result("spikes", "i"), "spike_t": result("spikes", "t"),
+                    **{f"trace_{v}": result("traces", v) for v in ("v", "g_exc", "g_inh") if "traces" in objects}},
         "run_args": {"w_exc": "from_exc.w", "w_inh": "from_inh.w", "w_thalamus": "from_thalamus.w",
                      "input": f"{TIMED_ARRAY}.values"},
         "input_dtype": np.dtype(objects["thalamus"].namespace[TIMED_ARRAY].values.dtype).str,
@@ -207,14 +269,8 @@ def _prune(project: Path) -> None:
         o.unlink()
 
 
-class Brian2StandaloneEngine:
-    """Compile once per network (cached across processes), rerun per weight set.
-
-    The per-point steps of :class:`vabench.backends.base.Engine` (``build``, ``reweight``,
-    ``run``, ``spikes``, ``traces``, ``versions``, ``info``, ``close``) and its ``simulate``
-    loop. Not an ``Engine`` subclass yet, so the registry does not list it: making it one
-    (``class Brian2StandaloneEngine(Engine)``) is the whole wiring of the module.
-    """
+class Brian2StandaloneEngine(Engine):
+    """Compile once per network (cached across processes), rerun per weight set."""
 
     name = "brian2-standalone"
     section = config_section = "brian2"  # reads brian2.method; brian2.codegen_target does not apply
@@ -222,13 +278,8 @@ class Brian2StandaloneEngine:
     resources: dict = {}
     can_reweight = True  # every run of the binary starts from the compiled initial state
     input_step_offset = 1  # as brian2-native: the input arrives at the same step
-    virtual_run = False
-
-    # the loop and helpers of the interface, shared rather than copied
-    simulate = Engine.simulate
-    traced = Engine.traced
-    trace_dt_ms = Engine.trace_dt_ms
-    env_file = Engine.env_file
+    requires = ("brian2",)
+    warm_up = True  # compiles a project per network size and code (cached on disk)
 
     def __init__(self, params, work_dir=None):
         """``params``: a :class:`~vabench.backends.base.RunSpec` (the driver's) or the validated
@@ -308,21 +359,10 @@ class Brian2StandaloneEngine:
             raise
 
     def _write_input(self, net: dict, spec: dict) -> Path:
-        """The stored thalamic spikes as the TimedArray's values (time step x source, 1 =
-        spike), binned as SpikeGeneratorGroup bins them, in this engine's work directory."""
-        rows, cols = spec["stim_shape"]
-        dt_s = spec["dt_ms"] * 1e-3
-        times_s = np.asarray(net["thalamic_time_ms"], np.float64) * 1e-3  # as brian2-native: times * ms
-        src = np.asarray(net["thalamic_source"], np.int64)
-        bins = np.asarray((times_s + 1e-3 * dt_s) / dt_s, dtype=np.int64)  # SpikeGeneratorGroup.before_run
-        keep = bins < int(round(spec["t_stop_ms"] / spec["dt_ms"]))  # later ones are never delivered
-        bins, src = bins[keep], src[keep]
-        if len(bins) and (bins.min() < 0 or bins.max() >= rows - 1):
-            raise ValueError(f"stored thalamic input outside the compiled window of {rows - 2} steps of {spec['dt_ms']} ms")
-        values = np.zeros((rows, cols), dtype=np.dtype(self.manifest["input_dtype"]))
-        np.add.at(values, (bins, src), 1)
-        if (values > 1).any():
-            raise ValueError("a thalamic source spikes more than once in one time step")
+        """The stored thalamic spikes as the TimedArray's values (:func:`_input_values`), in
+        this engine's work directory."""
+        values = _input_values(net["thalamic_time_ms"], net["thalamic_source"], spec["stim_shape"], spec["dt_ms"],
+                               spec["t_stop_ms"], self.manifest["input_dtype"])
         path = self.work_dir / f"b2sa-input-{hashlib.sha256(values.tobytes()).hexdigest()[:16]}-{os.getpid()}-{id(self)}.dat"
         values.tofile(path)
         return path
@@ -405,6 +445,47 @@ class Brian2StandaloneEngine:
         if self._traces is None:
             raise RuntimeError("run() first")
         return self._traces
+
+    def single_cells(self, scenarios: dict, seed: int) -> dict:
+        """The single-cell scenarios through this engine's model (:func:`_define_single_cells`):
+        compiled by Brian2's C++ standalone device in a temporary directory of this engine's
+        work directory (not cached: ~10-30 s), then run once with the weights and the stored
+        input spikes as ``run_args``, as every network run is. Sets the process-global Brian2
+        device for the build and resets it after (call in a fresh process, as
+        :func:`vabench.scenarios.run_backend_subprocess` does)."""
+        import brian2 as b2
+        from brian2.devices.device import reset_device
+
+        s, labels = self.spec, list(scenarios)
+        spec = {"cell": {k: float(v) for k, v in s.cell.items()}, "method": s.section.get("method", "exponential_euler"),
+                "dt_ms": float(s.dt_ms), "delay_ms": float(s.delay_ms), "t_stop_ms": float(s.t_stop_ms),
+                "stim_shape": [_stim_rows({}, float(s.dt_ms), float(s.t_stop_ms)), len(labels)]}
+        fed = [k for k, lb in enumerate(labels) if scenarios[lb]["weight_nS"]]
+        with tempfile.TemporaryDirectory(prefix="b2sa-cells-", dir=self.work_dir) as tmp:
+            b2.set_device("cpp_standalone", build_on_run=False)
+            try:
+                b2.prefs.devices.cpp_standalone.openmp_threads = 0
+                b2.prefs.devices.cpp_standalone.extra_make_args_unix = [f"-j{len(os.sched_getaffinity(0))}"]
+                b2.defaultclock.dt = spec["dt_ms"] * b2.ms
+                b2.seed(seed)
+                objects = _define_single_cells(b2, scenarios, spec)
+                b2.Network(*objects.values()).run(spec["t_stop_ms"] * b2.ms)
+                stim = objects["thalamus"].namespace[TIMED_ARRAY]
+                values = _input_values([scenarios[labels[k]]["spike_ms"] for k in fed], fed, spec["stim_shape"],
+                                       spec["dt_ms"], spec["t_stop_ms"], stim.values.dtype)
+                # w_nS * nS as brian2-native computes its namespace constant
+                run_args = {objects[f"input_{k}"].w: weight_nS * b2.nS
+                            for k, (_, weight_nS, _) in enumerate(_single_cell_projections(scenarios))}
+                run_args[stim] = values
+                b2.device.build(directory=tmp, compile=True, run=True, with_output=False, run_args=run_args)
+                mon, spike_mon = objects["traces"], objects["spikes"]
+                t, v = np.asarray(mon.t_[:]) * 1e3, np.asarray(mon.v_[:]) * 1e3  # s -> ms, V -> mV
+                cells, spike_t = np.asarray(spike_mon.i_[:]), np.asarray(spike_mon.t_[:]) * 1e3
+            finally:
+                b2.device.reinit()
+                reset_device()
+        return {label: {"t": t.tolist(), "v": v[k].tolist(), "spikes": spike_t[cells == k].tolist()}
+                for k, label in enumerate(labels)}
 
     # ---- what the engine says about itself -------------------------------------------------
     def versions(self) -> dict:
