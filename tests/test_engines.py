@@ -75,9 +75,11 @@ def _run(cfg, net, backend, points, out, recordings=True):
               "a = json.loads(sys.argv[1]); print(json.dumps(run_points(a['net'], a['backend'], a['points'], a['cfg'], "
               "a['out'], recordings=a['rec'], work_dir=a['work'])))")
     dirs = [str(out / f"p{k}") for k in range(len(points))]
+    # a relative scratch folder, as Snakemake passes it (the job runs in the workflow's folder)
     arg = json.dumps({"net": str(net), "backend": backend, "points": points, "cfg": cfg, "out": dirs, "rec": recordings,
-                      "work": str(out / "work")})
-    proc = subprocess.run([sys.executable, "-c", script, arg], capture_output=True, text=True, timeout=900)
+                      "work": "work"})
+    out.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.run([sys.executable, "-c", script, arg], capture_output=True, text=True, timeout=900, cwd=out)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return [json.loads((out / f"p{k}" / "run.json").read_text()) for k in range(len(points))]
 

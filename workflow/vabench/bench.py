@@ -21,6 +21,7 @@ import json
 import logging
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -249,6 +250,9 @@ def run_bench(config_path, out: Path, figure: Path, skip_overhead: bool = False)
     overhead = None if skip_overhead or not bcfg["overhead"]["backends"] else bench_overhead(bcfg, out)
     if overhead is not None:
         _write_tsv(overhead, out / "overhead.tsv")
+    if bcfg["map"]["runs"]:
+        maps = map_throughput(bcfg, out)
+        _write_tsv(maps, out / "map_throughput.tsv")
     from vabench.provenance import git_commit
 
     subtitle = f"{platform.node()}, {os.cpu_count()} cores, {started:%Y-%m-%d}"
@@ -256,6 +260,10 @@ def run_bench(config_path, out: Path, figure: Path, skip_overhead: bool = False)
     write_json(out / "bench.json", {"config": bcfg, "warm_up_s": warm, "wall_s": time.perf_counter() - t0, "subtitle": subtitle,
                                     "started_utc": started.isoformat(), "host": platform.node(), "cpus": os.cpu_count(),
                                     "workflow_commit": git_commit()})
+    if bcfg["map"]["runs"]:
+        text = print_map_table(maps)
+        with open(out / "bench.txt", "a") as fh:
+            fh.write("\n" + text + "\n")
     log.info("bench done in %.0f s", time.perf_counter() - t0)
     return table
 
@@ -269,11 +277,65 @@ simulate_row(sys.argv[2], sys.argv[3], float(sys.argv[4]), json.loads(sys.argv[5
 """
 
 
-def _run_row(cfg, net, backend, g_exc, g_inh, out_dirs) -> float:
+def _run_row(cfg, net, backend, g_exc, g_inh, out_dirs, env=None) -> float:
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-c", ROW_SNIPPET, json.dumps(cfg), str(net), backend, str(g_exc), json.dumps(g_inh),
-                    json.dumps([str(d) for d in out_dirs])], check=True, capture_output=True)
+    proc = subprocess.run([sys.executable, "-c", ROW_SNIPPET, json.dumps(cfg), str(net), backend, str(g_exc), json.dumps(g_inh),
+                           json.dumps([str(d) for d in out_dirs])], capture_output=True, text=True, env=env)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{backend} map job failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
     return time.perf_counter() - t0
+
+
+def map_throughput(bcfg: dict, out: Path) -> pd.DataFrame:
+    """One map job per engine, as the workflow runs it: ``points`` weight sets (g_exc 4 nS, g_inh
+    from 51 nS up) on one N-cell network in one fresh process, every compile cache empty
+    (brian2-standalone compiles its project inside the timed job). Network-seconds simulated
+    per wall-second, the ratio to NEST, and the fixed cost per point against its run time."""
+    m = bcfg["map"]
+    cfg = validate_config({"network": {"n_cells": m["n_cells"]}, "simulation": {"t_stop_ms": m["t_stop_ms"], "threads": 1},
+                           "record": {"n_traced": 0}})
+    net = _stored_network(out, cfg)
+    rows = []
+    for entry in m["runs"]:
+        backend = entry["backend"]
+        g_inh = [51.0 + 0.25 * i for i in range(entry["points"])]  # around the benchmark point
+        work = out / "map" / backend
+        shutil.rmtree(work, ignore_errors=True)
+        dirs = [work / f"p{i}" for i in range(len(g_inh))]
+        # a cold compile cache for the engines that keep one (brian2-standalone)
+        env = dict(os.environ, VABENCH_STANDALONE_CACHE=str(work / "standalone-cache"))
+        wall = _run_row(cfg, net, backend, 4.0, g_inh, dirs, env=env)
+        records = [json.loads((d / "run.json").read_text()) for d in dirs]
+        run = sum(r["timings_s"]["run_s"] for r in records)
+        build = sum(r["timings_s"]["build_s"] for r in records)
+        sim_s = len(records) * m["t_stop_ms"] / 1000.0
+        row = {"backend": backend, "n_cells": m["n_cells"], "t_stop_ms": m["t_stop_ms"], "points": len(records), "wall_s": wall,
+               "run_s_per_point": run / len(records), "build_s_first": records[0]["timings_s"]["build_s"],
+               "build_s_later": (build - records[0]["timings_s"]["build_s"]) / max(len(records) - 1, 1),
+               "fixed_s_per_point": (wall - run) / len(records), "net_s_per_wall_s": sim_s / wall,
+               "sustained_points": sum(r["n_spikes"]["exc"] > 0 for r in records)}
+        row["fixed_over_run"] = row["fixed_s_per_point"] / row["run_s_per_point"]
+        rows.append(row)
+        log.info("map %s: %d points of %g ms at N=%d in %.1f s wall (%.2f network-s per wall-s; fixed %.2f s per point, "
+                 "run %.2f s)", backend, len(records), m["t_stop_ms"], m["n_cells"], wall, row["net_s_per_wall_s"],
+                 row["fixed_s_per_point"], row["run_s_per_point"])
+    df = pd.DataFrame(rows)
+    ref = df.loc[df["backend"] == "nest", "net_s_per_wall_s"]
+    df["speed_vs_nest"] = df["net_s_per_wall_s"] / float(ref.iloc[0]) if len(ref) else float("nan")
+    return df
+
+
+def print_map_table(df: pd.DataFrame) -> str:
+    lines = [f"map job: {df['t_stop_ms'].iloc[0]:g} ms per point at N={int(df['n_cells'].iloc[0])}, "
+             "one fresh process per engine, compile caches cold",
+             f"{'engine':<19}{'points':>7}{'wall s':>8}{'run s/pt':>10}{'1st build s':>12}{'build s/pt':>11}{'fixed s/pt':>11}"
+             f"{'fixed/run':>10}{'net-s/wall-s':>13}{'x NEST':>8}"]
+    for r in df.itertuples():
+        lines.append(f"{r.backend:<19}{r.points:>7}{r.wall_s:>8.1f}{r.run_s_per_point:>10.2f}{r.build_s_first:>12.1f}{r.build_s_later:>11.2f}"
+                     f"{r.fixed_s_per_point:>11.2f}{r.fixed_over_run:>10.0%}{r.net_s_per_wall_s:>13.2f}{r.speed_vs_nest:>8.1f}")
+    text = "\n".join(lines)
+    print(text)
+    return text
 
 
 def sweep_overhead(n_cells: int, t_stop_ms: float, n_single: int, n_row: int, backend: str) -> list[dict]:
@@ -320,6 +382,9 @@ def main(argv=None) -> int:
     o = sub.add_parser("overhead", help="only our simulate job against the bare PyNN script")
     o.add_argument("--config", default=str(ROOT / "config" / "bench.yaml"))
     o.add_argument("--out", type=Path, default=Path("results/bench"))
+    mt = sub.add_parser("map-throughput", help="only the map job per engine (results/bench/map_throughput.tsv)")
+    mt.add_argument("--config", default=str(ROOT / "config" / "bench.yaml"))
+    mt.add_argument("--out", type=Path, default=Path("results/bench"))
     p = sub.add_parser("sweep-overhead")
     p.add_argument("--n-cells", type=int, default=4000)
     p.add_argument("--t-stop-ms", type=float, default=1000.0)
@@ -330,6 +395,11 @@ def main(argv=None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     if args.command == "redraw":
         redraw(args.out, args.figure)
+        return 0
+    if args.command == "map-throughput":
+        maps = map_throughput(load_bench_config(args.config), args.out)
+        _write_tsv(maps, args.out / "map_throughput.tsv")
+        print_map_table(maps)
         return 0
     if args.command in ("all", "overhead"):
         try:

@@ -76,7 +76,7 @@ class RunSpec:
                    dt_ms=float(s["dt_ms"]), delay_ms=float(s["delay_ms"]), t_stop_ms=float(s["t_stop_ms"]),
                    threads=int(s.get("threads", 1)), n_traced=int(params.get("record", {}).get("n_traced", 0)),
                    section=dict(params.get(section) or {}) if section else {},
-                   work_dir=Path(work_dir) if work_dir else None)
+                   work_dir=Path(work_dir).resolve() if work_dir else None)
 
 
 @dataclasses.dataclass

@@ -106,7 +106,7 @@ def _define_single_cells(b2, scenarios: dict, spec: dict) -> dict:
     v_rest with its ``i_offset``; the input a NeuronGroup firing from the TimedArray
     ``thalamic_input`` (source k feeds cell k); one Synapses object per (receptor, weight) with
     ``w : siemens (constant, shared)`` and ``<g>_post += w``. The weights and the input are the
-    run's ``run_args`` (:func:`_single_cell_run_args`), as in the network."""
+    run's ``run_args`` (:meth:`Brian2StandaloneEngine.single_cells`), as in the network."""
     cell, labels = spec["cell"], list(scenarios)
     neurons = b2.NeuronGroup(len(labels), EQUATIONS, threshold="v > v_thresh", reset="v = v_reset",
                              refractory=cell["tau_refrac"] * b2.ms, method=spec["method"], namespace=namespace(cell),
@@ -289,7 +289,8 @@ class Brian2StandaloneEngine(Engine):
         self.cache_root = cache_root()
         self.threads = max(int(self.spec.threads or 1), 1)
         self._own_work = work_dir is None
-        self.work_dir = Path(tempfile.mkdtemp(prefix="vabench-b2sa-")) if work_dir is None else Path(work_dir)
+        # absolute: the binary runs in the project's folder and writes where --results_dir says
+        self.work_dir = Path(tempfile.mkdtemp(prefix="vabench-b2sa-")) if work_dir is None else Path(work_dir).resolve()
         self.work_dir.mkdir(parents=True, exist_ok=True)
         self.project_dir: Path | None = None
         self.manifest: dict | None = None
@@ -401,6 +402,8 @@ class Brian2StandaloneEngine(Engine):
             if proc.returncode != 0 or proc.stderr.strip():
                 raise RuntimeError(f"brian2-standalone: the binary failed ({proc.returncode}) in {self.project_dir}:\n"
                                    f"{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
+            if not any(results.iterdir()):  # a wrong results path would read as a silent network
+                raise RuntimeError(f"brian2-standalone: the binary wrote no results into {results}")
             t0 = time.perf_counter()
             self._read(results, t_stop)
             self.timings["read_s"] = time.perf_counter() - t0
@@ -457,8 +460,8 @@ class Brian2StandaloneEngine(Engine):
         from brian2.devices.device import reset_device
 
         s, labels = self.spec, list(scenarios)
-        spec = {"cell": {k: float(v) for k, v in s.cell.items()}, "method": s.section.get("method", "exponential_euler"),
-                "dt_ms": float(s.dt_ms), "delay_ms": float(s.delay_ms), "t_stop_ms": float(s.t_stop_ms),
+        spec = {"cell": {k: float(v) for k, v in s.cell.items()},
+                "method": s.section.get("method", "exponential_euler"), "dt_ms": float(s.dt_ms), "delay_ms": float(s.delay_ms), "t_stop_ms": float(s.t_stop_ms),
                 "stim_shape": [_stim_rows({}, float(s.dt_ms), float(s.t_stop_ms)), len(labels)]}
         fed = [k for k, lb in enumerate(labels) if scenarios[lb]["weight_nS"]]
         with tempfile.TemporaryDirectory(prefix="b2sa-cells-", dir=self.work_dir) as tmp:
