@@ -117,7 +117,7 @@ def test_provenance_table_and_run_records(tmp_path_factory):
     assert row["started_utc"] < row["finished_utc"] and row["host"] and len(row["config_sha256"]) == 64
     assert row["workflow_commit"]  # a commit, "unknown" outside git
     resolved = (workdir / "results/config.yaml").read_text()
-    assert f"# config_sha256: {row['config_sha256']}" in resolved
+    assert f"# config_sha256: {row['config_sha256']}" in resolved and "# reused_runs: none" in resolved
     assert yaml.safe_load(resolved)["network"]["n_cells"] == 500
     import json
 
@@ -134,4 +134,13 @@ def test_provenance_table_and_run_records(tmp_path_factory):
     again = pd.read_csv(workdir / "results/stats/provenance.tsv", sep="\t")
     assert (again["config_sha256"] == row["config_sha256"]).all() and again["reused"].all()
     assert (again["study_config_sha256"] != row["config_sha256"]).all()
-    assert f"# config_sha256: {again['study_config_sha256'].iloc[0]}" in (workdir / "results/config.yaml").read_text()
+    resolved = (workdir / "results/config.yaml").read_text()
+    assert f"# config_sha256: {again['study_config_sha256'].iloc[0]}" in resolved
+    # results/config.yaml (and so the report) names the reused runs and the configuration they came from
+    assert "# reused_runs: 2 of 2 runs were made under an earlier configuration" in resolved
+    assert f"made with config_sha256 {row['config_sha256']}" in resolved
+    # every run record, study and map, has the same fields (the driver's)
+    from vabench.simulate import RECORD_FIELDS
+
+    for path in list((workdir / "results/runs").glob("*/nest/*/run.json")) + list((workdir / "results/sweep/runs").glob("*/nest/*/run.json")):
+        assert set(json.loads(path.read_text())) == set(RECORD_FIELDS) | {"config", "config_sha256"}, path

@@ -141,6 +141,8 @@ rule spectra_table:
 
 
 rule resolved_config:
+    input:
+        provenance="results/stats/provenance.tsv",
     output:
         config=report(
             "results/config.yaml",

@@ -27,15 +27,35 @@ def git_commit() -> str:
         return "unknown"
 
 
-def write_resolved_config(cfg: dict, out) -> None:
-    """The validated config with every default filled in, headed by its hash and provenance."""
+def reused_lines(provenance_tsv) -> list[str]:
+    """Comment lines naming the runs made under an earlier configuration, grouped by kind,
+    backend and the configuration they were made with (from ``provenance.tsv``)."""
+    import pandas as pd
+
+    df = pd.read_csv(provenance_tsv, sep="\t")
+    reused = df[df["reused"].astype(str).str.lower() == "true"]
+    if reused.empty:
+        return [f"reused_runs: none (all {len(df)} runs were made under this configuration)"]
+    lines = [f"reused_runs: {len(reused)} of {len(df)} runs were made under an earlier configuration and reused "
+             "(an analysis-only change reruns no simulation); per row of results/stats/provenance.tsv:"]
+    for (kind, backend, own), g in reused.groupby(["run", "backend", "config_sha256"], sort=True):
+        seeds = sorted(set(g["seed"]))
+        lines.append(f"  {len(g)} {kind} run(s) of {backend}, seeds {', '.join(map(str, seeds[:12]))}"
+                     f"{' ...' if len(seeds) > 12 else ''}, made with config_sha256 {own}")
+    return lines
+
+
+def write_resolved_config(cfg: dict, out, provenance_tsv=None) -> None:
+    """The validated config with every default filled in, headed by its hash and provenance,
+    and (given the study's ``provenance.tsv``) which runs were reused from earlier configurations."""
     header = {
         "config_sha256": config_hash(cfg),
         "workflow_commit": git_commit(),
         "host": platform.node(),
         "written_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
     }
-    text = "".join(f"# {k}: {v}\n" for k, v in header.items()) + yaml.safe_dump(cfg, sort_keys=False)
+    lines = [f"{k}: {v}" for k, v in header.items()] + (reused_lines(provenance_tsv) if provenance_tsv else [])
+    text = "".join(f"# {line}\n" for line in lines) + yaml.safe_dump(cfg, sort_keys=False)
     with atomic_path(out) as tmp:
         tmp.write_text(text)
 
