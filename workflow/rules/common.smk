@@ -136,7 +136,9 @@ def sweep_group_outputs(name, rows):
 ROW_GROUPS = row_groups(G_EXC, SWEEP["rows_per_job"])
 CHECK = SWEEP["check"]
 # the maps checked against the reference engine (not the reference's own map)
-CHECKED_BACKENDS = [b for b in SWEEP_BACKENDS if b != CHECK["backend"]] if CHECK["n_points"] else []
+CHECKED_BACKENDS = (
+    [b for b in SWEEP_BACKENDS if b != CHECK["backend"]] if CHECK["n_points"] else []
+)
 
 
 def check_runs(wildcards, name):
