@@ -192,7 +192,11 @@ def run_backend(backend: str, cell: dict, scenarios: dict | None = None, dt_ms: 
     cls = get_engine(backend)
     section = {"method": "exponential_euler", "codegen_target": "numpy", **(brian2 or {})} if cls.section == "brian2" else {}
     spec = RunSpec(cell=dict(cell), weight_thal_nS=0.0, dt_ms=dt_ms, delay_ms=delay_ms, t_stop_ms=t_stop_ms, section=section)
-    return cls(spec).single_cells(scenarios, seed)
+    engine = cls(spec)
+    try:
+        return engine.single_cells(scenarios, seed)
+    finally:
+        engine.close()
 
 
 def run_backend_subprocess(backend: str, cell: dict, scenarios: dict | None = None, timeout_s: float = 300, **kwargs) -> dict:

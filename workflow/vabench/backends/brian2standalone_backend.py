@@ -461,7 +461,8 @@ class Brian2StandaloneEngine(Engine):
 
         s, labels = self.spec, list(scenarios)
         spec = {"cell": {k: float(v) for k, v in s.cell.items()},
-                "method": s.section.get("method", "exponential_euler"), "dt_ms": float(s.dt_ms), "delay_ms": float(s.delay_ms), "t_stop_ms": float(s.t_stop_ms),
+                "method": s.section.get("method", "exponential_euler"),
+                "dt_ms": float(s.dt_ms), "delay_ms": float(s.delay_ms), "t_stop_ms": float(s.t_stop_ms),
                 "stim_shape": [_stim_rows({}, float(s.dt_ms), float(s.t_stop_ms)), len(labels)]}
         fed = [k for k, lb in enumerate(labels) if scenarios[lb]["weight_nS"]]
         with tempfile.TemporaryDirectory(prefix="b2sa-cells-", dir=self.work_dir) as tmp:
