@@ -10,7 +10,7 @@ BIN := $(abspath $(VENV))/bin
 export PATH := $(BIN):$(PATH)
 export MPLBACKEND := Agg
 
-.PHONY: setup reproduce resume report sweep bench bench-sweep test dry-run lint clean
+.PHONY: setup reproduce resume report sweep bench bench-sweep test dry-run lint clean envs-check
 
 setup: $(VENV)/.installed
 
@@ -52,6 +52,13 @@ dry-run: setup
 
 test: setup
 	$(BIN)/python -m pytest -v -rs --durations=15 tests
+
+# every rule in the conda env its `conda:` line names: `snakemake --sdm conda` on a tiny study, with
+# tools/pip-conda (a stand-in conda for machines without conda) building each envs/*.yaml from its
+# pip section; envs are cached in ENVS_CACHE (tests/test_envs.py runs the same check)
+ENVS_CACHE ?= $(HOME)/.cache/vabench/conda-envs
+envs-check: setup
+	$(BIN)/python tools/pip-conda/envs_check.py --cache $(ENVS_CACHE) --cores $(CORES)
 
 lint: setup
 	$(BIN)/snakemake --lint

@@ -5,7 +5,7 @@ sys.path.insert(0, str(Path(snakemake.scriptdir).parent))
 from vabench.config import parse_weights_label
 from vabench.logs import script_logging
 from vabench.provenance import run_provenance
-from vabench.sweep import simulate_map_points
+from vabench.simulate import simulate_map_points
 
 with script_logging(snakemake.log[0]):
     params = dict(snakemake.params.sim)

@@ -271,7 +271,7 @@ def run_bench(config_path, out: Path, figure: Path, skip_overhead: bool = False)
 ROW_SNIPPET = """
 import json, sys
 from vabench.config import validate_config
-from vabench.sweep import simulate_row
+from vabench.simulate import simulate_row
 cfg = validate_config(json.loads(sys.argv[1]))
 simulate_row(sys.argv[2], sys.argv[3], float(sys.argv[4]), json.loads(sys.argv[5]), cfg, json.loads(sys.argv[6]))
 """

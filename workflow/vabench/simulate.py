@@ -135,3 +135,18 @@ def simulate(network_path, backend: str, g_exc_nS: float, g_inh_nS: float, param
     out_dir = Path(out_dir)
     return run_points(network_path, backend, [(g_exc_nS, g_inh_nS)], params, [out_dir], recordings=True,
                       work_dir=work_dir or out_dir / f"{backend}-work", provenance=provenance)[0]
+
+
+def simulate_map_points(network_path, backend: str, points: list, params: dict, out_dirs: list, work_dir=None,
+                        provenance: dict | None = None) -> list[dict]:
+    """Simulate map points [(g_exc, g_inh), ...] on one network in one process; write
+    spikes.parquet and run.json per point."""
+    return run_points(network_path, backend, [(float(x), float(y)) for x, y in points], params, out_dirs,
+                      recordings=False, work_dir=work_dir, provenance=provenance, purpose="map")
+
+
+def simulate_row(network_path, backend: str, g_exc_nS: float, g_inh_values: list[float], params: dict, out_dirs: list,
+                 work_dir=None, provenance: dict | None = None) -> list[dict]:
+    """Every (g_exc, g_inh) point of one row (the bench's unit)."""
+    return simulate_map_points(network_path, backend, [(g_exc_nS, g) for g in g_inh_values], params, out_dirs, work_dir,
+                               provenance)

@@ -26,23 +26,6 @@ def axis_values(spec) -> list[float]:
     return sorted({round(float(v), 6) for v in values})
 
 
-def simulate_map_points(network_path, backend: str, points: list, params: dict, out_dirs: list, work_dir=None,
-                        provenance: dict | None = None) -> list[dict]:
-    """Simulate map points [(g_exc, g_inh), ...] on one network in one process; write
-    spikes.parquet and run.json per point."""
-    from vabench.simulate import run_points
-
-    return run_points(network_path, backend, [(float(x), float(y)) for x, y in points], params, out_dirs,
-                      recordings=False, work_dir=work_dir, provenance=provenance, purpose="map")
-
-
-def simulate_row(network_path, backend: str, g_exc_nS: float, g_inh_values: list[float], params: dict, out_dirs: list,
-                 work_dir=None, provenance: dict | None = None) -> list[dict]:
-    """Every (g_exc, g_inh) point of one row (the bench's unit)."""
-    return simulate_map_points(network_path, backend, [(g_exc_nS, g) for g in g_inh_values], params, out_dirs, work_dir,
-                               provenance)
-
-
 def row_points(spike_paths, run_paths, analysis: dict) -> pd.DataFrame:
     """One row per point: rates and median CVs over [analysis.t_start_ms, t_stop), spike-count
     chi² over the alive window, survival time and the sustained verdict."""
