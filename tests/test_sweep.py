@@ -90,7 +90,7 @@ def test_adding_points_or_seeds_runs_only_new_simulations(sweep_study):
 def test_analysis_change_reruns_no_simulation(sweep_study):
     jobs = dry_run_jobs_verbose(sweep_study, {"analysis": {"t_start_ms": 150.0}}, "sweep")
     rules = {r for r, _ in jobs}
-    assert "sweep_row_points" in rules and "sweep_points" in rules
+    assert "sweep_network_points" in rules and "sweep_points" in rules
     assert not rules & {"sweep_rows", "build_network", "simulate"}, rules
 
 

@@ -91,7 +91,6 @@ wildcard_constraints:
     network=r"N\d+_seed\d+(r\d+)?_[0-9a-f]{8}",
     backend="|".join(re.escape(name) for name in ENGINES),
     weights=r"gexc~\d+(\.\d+)?(e[-+]?\d+)?_ginh~\d+(\.\d+)?(e[-+]?\d+)?",
-    gexc=r"\d+(\.\d+)?(e[-+]?\d+)?",
 
 
 def run_files(name, weights=None, backends=None, networks=None):
@@ -116,11 +115,6 @@ def figure_runs(weights):
             "summary.tsv",
         )
     }
-
-
-def sweep_row_outputs(name):
-    """Files of every point of one grid row (one g_exc, every g_inh): one folder per point."""
-    return [f"{SWEEP_DIR}/gexc~{{gexc}}_ginh~{g_inh!r}/{name}" for g_inh in G_INH]
 
 
 def sweep_group_outputs(name, rows):
@@ -167,12 +161,11 @@ def sweep_run_records():
 
 
 def sweep_rows(wildcards):
-    """Point tables of every row and network seed of one backend's map."""
+    """Point tables of every network seed of one backend's map."""
     return expand(
-        "results/sweep/rows/{network}/{backend}/gexc~{gexc}.tsv",
+        "results/sweep/points/{network}/{backend}.tsv",
         network=SWEEP_NETWORKS,
         backend=wildcards.backend,
-        gexc=[repr(g) for g in G_EXC],
     )
 
 

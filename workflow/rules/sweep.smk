@@ -69,20 +69,21 @@ rule sweep_check:
         "../scripts/sweep_check.py"
 
 
-rule sweep_row_points:
+# one table per network: a job per row paid the analysis imports 121 times per map seed
+rule sweep_network_points:
     input:
-        spikes=sweep_row_outputs("spikes.parquet"),
-        runs=sweep_row_outputs("run.json"),
+        spikes=sweep_group_outputs("spikes.parquet", G_EXC),
+        runs=sweep_group_outputs("run.json", G_EXC),
     output:
-        points="results/sweep/rows/{network}/{backend}/gexc~{gexc}.tsv",
+        points="results/sweep/points/{network}/{backend}.tsv",
     log:
-        "logs/sweep_row_points/{network}/{backend}/gexc~{gexc}.log",
+        "logs/sweep_network_points/{network}/{backend}.log",
     conda:
         "../../envs/analysis.yaml"
     params:
         analysis=config["analysis"],
     script:
-        "../scripts/sweep_row_points.py"
+        "../scripts/sweep_network_points.py"
 
 
 checkpoint sweep_points:
