@@ -65,6 +65,7 @@ def run_points(network_path, backend: str, points: list[tuple[float, float]], pa
     net = load_network(network_path)
     seed = int(net["params"]["network"]["seed"])
     n_syn = int(len(net["pre"]) + len(net["thalamic_pre"]))
+    commit, versions = git_commit(), engine.versions()  # once per job: git runs two processes
     fixed_s = time.perf_counter() - t_job
     log.info("%s: %d point(s) on %s (dt %g ms, delay %g ms, %g ms); engine ready and network loaded in %.1f s", backend,
              len(points), Path(network_path).parent.name, spec.dt_ms, spec.delay_ms, spec.t_stop_ms, fixed_s)
@@ -81,10 +82,10 @@ def run_points(network_path, backend: str, points: list[tuple[float, float]], pa
                 "network_file": str(network_path), "network_params": net["params"], "seed": seed, "n_synapses": n_syn,
                 "n_spikes": n_spikes, "timings_s": timings,
                 "job": {"points": len(points), "index": k, "fixed_s": fixed_s, "reweighted": bool(k and cls.can_reweight)},
-                "peak_memory_mb": _peak_rss_mb(), "versions": engine.versions(), "engine": engine.info(),
+                "peak_memory_mb": _peak_rss_mb(), "versions": versions, "engine": engine.info(),
                 "python": platform.python_version(), "host": platform.node(), "started_utc": started.isoformat(),
                 "finished_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(), "params": used,
-                "params_hash": config_hash(used), "virtual_run": bool(result.virtual_run), "workflow_commit": git_commit(),
+                "params_hash": config_hash(used), "virtual_run": bool(result.virtual_run), "workflow_commit": commit,
                 "purpose": purpose,
             }
             record.update(provenance or {})
