@@ -50,7 +50,7 @@ def test_validate_empty_fills_defaults():
     assert cfg["network"]["n_cells"] == 4000
     assert cfg["network"]["exc_fraction"] == 0.8
     assert cfg["weights"] == [{"g_exc_nS": 4.0, "g_inh_nS": 51.0}]
-    assert cfg["backends"] == ["nest", "neuron", "brian2", "brian2-native"]
+    assert cfg["backends"] == ["nest", "neuron", "brian2", "brian2-native", "brian2-standalone"]
     assert cfg["simulation"] == {"dt_ms": 0.1, "delay_ms": 0.2, "t_stop_ms": 1000.0, "threads": 1}
     assert cfg["record"]["n_traced"] == 100
     assert set(cfg) == set(load_schema()["properties"])
