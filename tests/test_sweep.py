@@ -100,7 +100,7 @@ def test_network_change_reruns_everything_that_depends_on_it(sweep_study):
     sweep_rows = [w for r, w in jobs if r == "sweep_rows"]
     assert len(sweep_rows) == 1 and len([r for r, _ in jobs if r == "build_network"]) == 1
     # the main study depends on it too: every backend x weight set is simulated again
-    assert len([r for r, _ in jobs if r == "simulate"]) == 4 * 2
+    assert len([r for r, _ in jobs if r == "simulate"]) == 5 * 2  # the 5 default backends
 
 
 def test_map_with_a_column_that_died_everywhere(tmp_path):

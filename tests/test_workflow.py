@@ -9,10 +9,10 @@ from matplotlib.image import imread
 
 from conftest import TINY, copy_workflow, run_snakemake
 
-BACKENDS = {"nest", "neuron", "brian2", "brian2-native"}
+BACKENDS = {"nest", "neuron", "brian2", "brian2-native", "brian2-standalone"}  # the default
 
 
-# two seeds, each with one replicate: 4 networks x 4 backends x 2 weight sets = 32 runs
+# two seeds, each with one replicate: 4 networks x 5 backends x 2 weight sets = 40 runs
 ENSEMBLE = "\nensemble: {seeds: [2, 3], replicates: 1}\n"
 
 
@@ -41,7 +41,7 @@ def test_summary_table(tiny_study):
     for col in ("backend", "g_exc_nS", "g_inh_nS", "network_seed", "replicate", "population", "rate_hz", "cv_isi", "lv",
                 "corr", "spike_count_chi2", "survival_ms", "sustained"):
         assert col in summary.columns
-    assert len(summary) == 4 * 2 * 2 * 2 * 2  # backends x weight sets x seeds x (network + replicate) x populations
+    assert len(summary) == len(BACKENDS) * 2 * 2 * 2 * 2  # backends x weight sets x seeds x (network + replicate) x populations
     assert set(summary["backend"]) == BACKENDS and set(summary["network_seed"]) == {2, 3}
     assert set(summary["replicate"]) == {0, 1}
     alive = summary[(summary.g_exc_nS == 8.0) & (summary.g_inh_nS == 80.0)]
@@ -98,7 +98,7 @@ def test_rerun_does_nothing_and_analysis_change_reruns_no_simulation(tiny_study)
     changed.write_text(TINY.read_text() + ENSEMBLE + "\nanalysis: {t_start_ms: 150.0}\n")
     jobs = dry_run_jobs(tiny_study, "--configfile", "tiny_window.yaml")
     assert "simulate" not in jobs and "build_network" not in jobs and "extract" not in jobs, jobs
-    assert jobs.get("run_statistics") == 4 * 2 * 4, jobs  # backends x weight sets x networks
+    assert jobs.get("run_statistics") == len(BACKENDS) * 2 * 4, jobs  # backends x weight sets x networks
 
 
 @pytest.mark.slow
@@ -107,7 +107,7 @@ def test_a_new_seed_simulates_only_its_networks(tiny_study):
     more.write_text(TINY.read_text() + "\nensemble: {seeds: [2, 3, 4], replicates: 1}\n")
     jobs = dry_run_jobs(tiny_study, "--configfile", "tiny_more.yaml")
     assert jobs.get("build_network") == 2, jobs  # seed 4 and its replicate
-    assert jobs.get("simulate") == 2 * 4 * 2, jobs  # 2 networks x backends x weight sets
+    assert jobs.get("simulate") == 2 * len(BACKENDS) * 2, jobs  # 2 networks x backends x weight sets
     assert jobs.get("agreement") == 1 and jobs.get("divergence") == 1, jobs
 
 
