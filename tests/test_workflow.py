@@ -63,7 +63,7 @@ def test_agreement_tables(tiny_study):
     assert (table["verdict"] == "inconclusive").all(), table[table.verdict != "inconclusive"].to_string()
     assert (table["seeds_needed"].dropna() >= 5).all() and table["seeds_needed"].notna().any()
     pairs = pd.read_csv(tiny_study / "results/stats/agreement_pairs.tsv", sep="\t")
-    assert len(pairs) == 6 * 2  # backend pairs x weight sets
+    assert len(pairs) == len(BACKENDS) * (len(BACKENDS) - 1) // 2 * 2  # backend pairs x weight sets
     assert set(pairs["sustained_a"]) <= {"0/2", "1/2", "2/2"}
     divergence = pd.read_csv(tiny_study / "results/stats/divergence.tsv", sep="\t")
     assert set(divergence["comparison"]) == {"backends", "replicate"}
@@ -72,14 +72,18 @@ def test_agreement_tables(tiny_study):
     assert live[live.comparison == "replicate"]["matched_fraction"].min() > 0.95, live.to_string()
     assert live[live.comparison == "backends"]["matched_fraction"].mean() > 0.6, live.to_string()
     late = divergence[(divergence.g_exc_nS == 8.0) & (divergence.window_start_ms == 100)]
-    assert late["matched_fraction"].max() < 0.3, late.to_string()
+    # the two Brian2 engines run the same model and code: identical spikes, chaos or not
+    same = {"brian2-native", "brian2-standalone"}
+    twins = late.apply(lambda r: {r.backend_a, r.backend_b} == same, axis=1)
+    assert (late[twins]["matched_fraction"] == 1.0).all(), late[twins].to_string()
+    assert late[~twins]["matched_fraction"].max() < 0.3, late.to_string()
 
 
 @pytest.mark.slow
 def test_run_record_and_figures(tiny_study):
     runs = list((tiny_study / "results/runs").glob("N500_seed2_*/*/gexc~8.0_ginh~80.0/run.json"))
     assert {r.parent.parent.name for r in runs} == BACKENDS
-    info = json.loads(runs[0].read_text())
+    info = json.loads(next(r for r in runs if r.parent.parent.name == "nest").read_text())
     for key in ("setup_s", "build_s", "run_s", "write_s"):
         assert info["timings_s"][key] >= 0
     assert info["peak_memory_mb"] > 0 and info["versions"]["PyNN"] == "0.13.0" and info["seed"] == 2
@@ -133,7 +137,7 @@ def test_spectra_outputs(tiny_study):
     summary = pd.read_csv(tiny_study / "results/stats/summary.tsv", sep="\t")
     keys = ["backend", "g_exc_nS", "g_inh_nS", "network_seed", "replicate"]
     rates = spectra[spectra.signal == "exc_rate"].merge(summary[summary.population == "exc"][keys + ["sustained"]], on=keys)
-    assert len(rates) == 32
+    assert len(rates) == 4 * len(BACKENDS) * 2  # networks x backends x weight sets
     alive = rates[rates["sustained"]]
     assert len(alive) >= 12 and alive["exponent"].notna().all(), alive.to_string()
     assert alive["note"].str.contains("shorter than one segment").all()  # 100 ms of signal, 512 ms segments
