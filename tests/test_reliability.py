@@ -15,7 +15,7 @@ from vabench.io import read_spikes
 
 from conftest import ROOT, TINY, copy_workflow
 
-TIMING_COLUMNS = ["setup_s", "build_s", "run_s", "write_s", "peak_memory_mb"]
+TIMING_COLUMNS = ["setup_s", "build_s", "run_s", "read_s", "write_s", "peak_memory_mb"]
 
 
 def vabench(*args):

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.slow
 TARGET = "results/stats/summary.tsv"
 RULES = {"build_network", "simulate", "extract", "run_statistics", "summary"}
 # run.json timings and memory: the only columns of the table that differ between two runs
-MEASURED = ["build_s", "run_s", "setup_s", "write_s", "peak_memory_mb"]
+MEASURED = ["build_s", "run_s", "setup_s", "read_s", "write_s", "peak_memory_mb"]
 
 # The pinned plugin (1.4.0) asks `sacct` for job states; a cluster without an accounting
 # database has no sacct data ("Slurm accounting storage is disabled"), so for the test the
