@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -88,6 +89,21 @@ def test_same_spikes_and_traces_as_brian2_native(first, tiny_config, net):
         for var in ("v", "gsyn_exc", "gsyn_inh"):
             assert first["traces"][pop][var].shape == traces[pop][var].shape == (3000, 5)
             np.testing.assert_allclose(first["traces"][pop][var], traces[pop][var], rtol=0, atol=1e-9)
+
+
+def test_relative_cache_and_work_dir(first, cache, tiny_config, net, tmp_path, monkeypatch):
+    """A relative $VABENCH_STANDALONE_CACHE and work dir (as `make bench` set them): the engine
+    holds them as absolute paths, so the binary, run from its project folder, is found."""
+    monkeypatch.chdir(cache.parent)
+    monkeypatch.setenv(CACHE_ENV, cache.name)  # the module's cache: no second compile
+    engine = Brian2StandaloneEngine(tiny_config, work_dir=os.path.relpath(tmp_path, cache.parent))
+    engine.build(net, 8.0, 80.0)
+    engine.run()
+    info = engine.info()
+    assert info["cached"] is True and Path(info["project_dir"]) == cache.resolve() / info["project_key"]
+    assert_same_spikes(engine.spikes(), first["spikes"])
+    engine.close()
+    assert not list(tmp_path.iterdir())  # the run files went into the work dir, and are gone
 
 
 def test_reweight_is_a_fresh_run(first, tiny_config, net, tmp_path):

@@ -68,7 +68,8 @@ TIMED_ARRAY = "thalamic_input"
 
 
 def cache_root() -> Path:
-    return Path(os.environ.get(CACHE_ENV) or DEFAULT_CACHE).expanduser()
+    """The project cache, absolute: the binary is run by this path from its own project folder."""
+    return Path(os.environ.get(CACHE_ENV) or DEFAULT_CACHE).expanduser().resolve()
 
 
 def _define_model(b2, net: dict, spec: dict) -> dict:
