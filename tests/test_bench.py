@@ -13,13 +13,20 @@ from vabench.bench import load_bench_config
 from vabench.config import ConfigError
 
 BENCH_TINY = ROOT / "tests" / "data" / "bench-tiny.yaml"
+# the map part shrunk too (its default is N=4000, 1 s, 121 points); brian2-standalone compiles in it
+TINY_MAP = {"n_cells": 500, "t_stop_ms": 100.0,
+            "runs": [{"backend": "nest", "points": 2}, {"backend": "brian2-standalone", "points": 3}]}
 
 
 @pytest.fixture(scope="module")
 def bench(tmp_path_factory):
+    """bench-tiny.yaml with a tiny map part, every path relative (as `make bench` passes them)."""
+    import yaml
+
     out = tmp_path_factory.mktemp("bench")
-    proc = subprocess.run([sys.executable, "-m", "vabench.bench", "all", "--config", str(BENCH_TINY), "--out", str(out / "bench"),
-                           "--figure", str(out / "bench.png")], capture_output=True, text=True, timeout=1200)
+    (out / "bench.yaml").write_text(yaml.safe_dump({**yaml.safe_load(BENCH_TINY.read_text()), "map": TINY_MAP}))
+    proc = subprocess.run([sys.executable, "-m", "vabench.bench", "all", "--config", "bench.yaml", "--out", "bench",
+                           "--figure", "bench.png"], cwd=out, capture_output=True, text=True, timeout=1200)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return out, proc
 
@@ -60,6 +67,34 @@ def test_bench_overhead_and_figure(bench):
     assert (out / "bench.png").stat().st_size > 20_000 and (out / "bench.svg").exists()
     info = json.loads((out / "bench" / "bench.json").read_text())
     assert info["config"]["repeats"] == 2 and "workflow_commit" in info and info["wall_s"] > 0
+
+
+@pytest.mark.slow
+def test_bench_map_throughput(bench):
+    """One map job per engine of the map part, brian2-standalone compiling into its own cache
+    under the relative --out (its binary was once looked up by that relative path: not found)."""
+    out, proc = bench
+    maps = pd.read_csv(out / "bench" / "map_throughput.tsv", sep="\t")
+    assert list(maps.backend) == ["nest", "brian2-standalone"] and list(maps.points) == [2, 3]
+    assert (maps.n_cells == 500).all() and (maps.wall_s > 0).all() and (maps.run_s_per_point > 0).all()
+    assert maps.set_index("backend").loc["nest", "speed_vs_nest"] == pytest.approx(1.0)
+    projects = list((out / "bench" / "map" / "brian2-standalone" / "standalone-cache").glob("*/main"))
+    assert len(projects) == 1  # compiled once for the three points
+    for p in range(3):
+        record = json.loads((out / "bench" / "map" / "brian2-standalone" / f"p{p}" / "run.json").read_text())
+        assert record["n_spikes"]["exc"] + record["n_spikes"]["inh"] > 0
+    assert "map job" in proc.stdout and "map job" in (out / "bench" / "bench.txt").read_text()
+
+
+@pytest.mark.parametrize("bad, message", [({"map": {"runs": []}}, "map.runs is empty"), ({"speed": 1}, "speed")])
+def test_bench_map_throughput_config_errors(tmp_path, bad, message):
+    import yaml
+
+    (tmp_path / "bench.yaml").write_text(yaml.safe_dump(bad))
+    proc = subprocess.run([sys.executable, "-m", "vabench.bench", "map-throughput", "--config", str(tmp_path / "bench.yaml"),
+                           "--out", str(tmp_path / "out")], capture_output=True, text=True)
+    assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "out").exists()
 
 
 @pytest.mark.parametrize("bad, key", [

@@ -293,13 +293,13 @@ def map_throughput(bcfg: dict, out: Path) -> pd.DataFrame:
     per wall-second, the ratio to NEST, and the fixed cost per point against its run time."""
     m = bcfg["map"]
     cfg = validate_config({"network": {"n_cells": m["n_cells"]}, "simulation": {"t_stop_ms": m["t_stop_ms"], "threads": 1},
-                           "record": {"n_traced": 0}})
+                           "record": {"n_traced": 0}, **_short_run_settings(m["t_stop_ms"])})
     net = _stored_network(out, cfg)
     rows = []
     for entry in m["runs"]:
         backend = entry["backend"]
         g_inh = [51.0 + 0.25 * i for i in range(entry["points"])]  # around the benchmark point
-        work = out / "map" / backend
+        work = (out / "map" / backend).resolve()  # absolute: the engine runs its binary from another folder
         shutil.rmtree(work, ignore_errors=True)
         dirs = [work / f"p{i}" for i in range(len(g_inh))]
         # a cold compile cache for the engines that keep one (brian2-standalone)
@@ -339,7 +339,8 @@ def print_map_table(df: pd.DataFrame) -> str:
 
 
 def sweep_overhead(n_cells: int, t_stop_ms: float, n_single: int, n_row: int, backend: str) -> list[dict]:
-    cfg = validate_config({"network": {"n_cells": n_cells}, "simulation": {"t_stop_ms": t_stop_ms}, "record": {"n_traced": 0}})
+    cfg = validate_config({"network": {"n_cells": n_cells}, "simulation": {"t_stop_ms": t_stop_ms}, "record": {"n_traced": 0},
+                           **_short_run_settings(t_stop_ms)})
     g_exc = 4.0
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -397,7 +398,15 @@ def main(argv=None) -> int:
         redraw(args.out, args.figure)
         return 0
     if args.command == "map-throughput":
-        maps = map_throughput(load_bench_config(args.config), args.out)
+        try:
+            bcfg = load_bench_config(args.config)
+        except ConfigError as err:
+            print(f"vabench bench: {err}", file=sys.stderr)
+            return 2
+        if not bcfg["map"]["runs"]:
+            print(f"vabench bench: no map runs in '{args.config}' (map.runs is empty)", file=sys.stderr)
+            return 2
+        maps = map_throughput(bcfg, args.out)
         _write_tsv(maps, args.out / "map_throughput.tsv")
         print_map_table(maps)
         return 0
