@@ -10,7 +10,7 @@ BIN := $(abspath $(VENV))/bin
 export PATH := $(BIN):$(PATH)
 export MPLBACKEND := Agg
 
-.PHONY: setup reproduce resume report sweep bench bench-sweep test dry-run lint clean envs-check
+.PHONY: setup reproduce resume report sweep bench bench-sweep test dry-run lint clean envs-check cost
 
 setup: $(VENV)/.installed
 
@@ -44,7 +44,11 @@ resume: setup
 	$(BIN)/snakemake --unlock $(SNAKEMAKE_ARGS)
 	$(MAKE) reproduce
 
+# the report is redone only when a result is newer than it (a no-op rerun stays a few seconds)
 report: setup
+	@$(MAKE) --no-print-directory results/report.html
+
+results/report.html: $(wildcard results/config.yaml results/stats/*.tsv results/sweep/*.tsv results/figures/*.png)
 	$(BIN)/snakemake --cores $(CORES) $(SNAKEMAKE_ARGS) --report results/report.html
 
 dry-run: setup
@@ -59,6 +63,10 @@ test: setup
 ENVS_CACHE ?= $(HOME)/.cache/vabench/conda-envs
 envs-check: setup
 	$(BIN)/python tools/pip-conda/envs_check.py --cache $(ENVS_CACHE) --cores $(CORES)
+
+# where a finished run's time went, per rule (from benchmarks/)
+cost: setup
+	$(BIN)/python -m vabench.cost --benchmarks benchmarks
 
 lint: setup
 	$(BIN)/snakemake --lint

@@ -31,7 +31,7 @@ def runs(tmp_path_factory):
         run_dir = tmp / backend
         vabench("simulate", "--configfile", TINY, "--network", net, "--backend", backend,
                 "--g-exc", 8, "--g-inh", 80, "--out-dir", run_dir)
-        vabench("extract", "--run-dir", run_dir)
+        vabench("extract", "--configfile", TINY, "--run-dir", run_dir)
         vabench("stats", "--configfile", TINY, "--run-dir", run_dir)
         out[backend] = run_dir
     return out
@@ -68,3 +68,38 @@ def test_unknown_backend_is_refused_in_one_line(tmp_path):
     assert proc.returncode != 0
     assert proc.stderr.strip().count("\n") == 0 and "nestt" in proc.stderr and "allowed values" in proc.stderr
     assert not (tmp_path / "run").exists()
+
+
+NEURON_CONNECT = """
+import json, sys
+import numpy as np
+from vabench.backends import RunSpec, get_engine
+from vabench.backends.base import PyNNEngine
+from vabench.config import load_config
+from vabench.network import load_network
+cfg = load_config(sys.argv[1]); cfg["simulation"]["t_stop_ms"] = 200.0
+engine = get_engine("neuron")(RunSpec.from_params(cfg, None))
+if sys.argv[3] == "pynn":  # PyNN's own FromListConnector
+    engine.make_projection = lambda *a: PyNNEngine.make_projection(engine, *a)
+net = load_network(sys.argv[2])
+engine.build(net, 8.0, 80.0)
+engine.run()
+spikes = engine.spikes()
+print(json.dumps({pop: [c.tolist(), t.tolist()] for pop, (c, t) in spikes.items()}))
+"""
+
+
+@pytest.mark.slow
+def test_neuron_native_netcons_give_pyNNs_spikes(tiny_network):
+    """The NEURON engine makes its NetCons itself, in the order of PyNN's FromListConnector: the
+    spikes are PyNN's, to the last bit (chaos would show any other order within ~10 ms)."""
+    import json
+
+    out = {}
+    for how in ("native", "pynn"):
+        proc = subprocess.run([sys.executable, "-c", NEURON_CONNECT, str(TINY), str(tiny_network), how],
+                              capture_output=True, text=True, timeout=900)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        out[how] = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert len(out["native"]["exc"][1]) > 500
+    assert out["native"] == out["pynn"]

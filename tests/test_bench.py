@@ -133,7 +133,7 @@ def test_fast_recording_equals_get_data(tiny_config, tiny_network, backend):
     writes, equal PyNN's get_data(), spikes and traces."""
     from vabench.backends import RunSpec, get_engine
     from vabench.network import load_network
-    from vabench.recording import block_from_arrays
+    from vabench.neo_export import block_from_arrays
 
     params = dict(tiny_config, simulation=dict(tiny_config["simulation"], dt_ms=0.1, delay_ms=0.2, t_stop_ms=150.0),
                   record={"n_traced": 5})

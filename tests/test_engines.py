@@ -69,14 +69,14 @@ def tiny(tmp_path_factory):
     return cfg, net
 
 
-def _run(cfg, net, backend, points, out, recordings=True):
+def _run(cfg, net, backend, points, out, traces="full"):
     """run_points in a fresh process (simulators keep global state); the records."""
     script = ("import json, sys; from vabench.simulate import run_points; "
               "a = json.loads(sys.argv[1]); print(json.dumps(run_points(a['net'], a['backend'], a['points'], a['cfg'], "
-              "a['out'], recordings=a['rec'], work_dir=a['work'])))")
+              "a['out'], traces=a['traces'], work_dir=a['work'])))")
     dirs = [str(out / f"p{k}") for k in range(len(points))]
     # a relative scratch folder, as Snakemake passes it (the job runs in the workflow's folder)
-    arg = json.dumps({"net": str(net), "backend": backend, "points": points, "cfg": cfg, "out": dirs, "rec": recordings,
+    arg = json.dumps({"net": str(net), "backend": backend, "points": points, "cfg": cfg, "out": dirs, "traces": traces,
                       "work": "work"})
     out.mkdir(parents=True, exist_ok=True)
     proc = subprocess.run([sys.executable, "-c", script, arg], capture_output=True, text=True, timeout=900, cwd=out)
@@ -93,7 +93,8 @@ def test_every_engine_writes_the_same_record(tiny, tmp_path, backend):
     assert set(record["timings_s"]) == {"setup_s", "build_s", "run_s", "read_s", "write_s"}
     assert record["backend"] == backend and record["purpose"] == "study" and not record["virtual_run"]
     assert record["n_spikes"]["exc"] > 0 and isinstance(record["engine"], dict)
-    assert (tmp_path / "p0" / "exc.neo.pkl").exists() and (tmp_path / "p0" / "inh.neo.pkl").exists()
+    assert {p.name for p in (tmp_path / "p0").iterdir()} >= {"spikes.parquet", "traces.npz", "run.json"}
+    assert not list((tmp_path / "p0").glob("*.neo.pkl"))  # tidy recordings, written once
 
 
 @pytest.mark.slow
@@ -103,8 +104,23 @@ def test_reweighting_is_exact_against_a_fresh_build(tiny, tmp_path, backend):
     from vabench.io import read_spikes
 
     cfg, net = tiny
-    _run(cfg, net, backend, [(2.0, 40.0), (8.0, 80.0)], tmp_path / "row", recordings=False)
-    _run(cfg, net, backend, [(8.0, 80.0)], tmp_path / "fresh", recordings=False)
+    _run(cfg, net, backend, [(2.0, 40.0), (8.0, 80.0)], tmp_path / "row", traces=None)
+    _run(cfg, net, backend, [(8.0, 80.0)], tmp_path / "fresh", traces=None)
     again, fresh = read_spikes(tmp_path / "row" / "p1" / "spikes.parquet"), read_spikes(tmp_path / "fresh" / "p0" / "spikes.parquet")
     assert len(fresh) > 100
     assert np.array_equal(again["cell"], fresh["cell"]) and np.array_equal(again["time_ms"], fresh["time_ms"])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", LOCAL)
+def test_recording_traces_does_not_change_the_spikes(tiny, tmp_path, backend):
+    """Tracing cells is passive: a map's check reads a study run (traces recorded) in place of a
+    run of its own (none recorded) at the same point."""
+    from vabench.io import read_spikes
+
+    cfg, net = tiny
+    _run(dict(cfg, record={"n_traced": 2}), net, backend, [(8.0, 80.0)], tmp_path / "traced")
+    _run(dict(cfg, record={"n_traced": 0}), net, backend, [(8.0, 80.0)], tmp_path / "plain", traces=None)
+    traced, plain = read_spikes(tmp_path / "traced" / "p0" / "spikes.parquet"), read_spikes(tmp_path / "plain" / "p0" / "spikes.parquet")
+    assert len(plain) > 100
+    assert np.array_equal(traced["cell"], plain["cell"]) and np.array_equal(traced["time_ms"], plain["time_ms"])

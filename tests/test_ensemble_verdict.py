@@ -17,11 +17,11 @@ from concurrent.futures import ThreadPoolExecutor
 import pandas as pd
 import pytest
 
-from vabench.analysis import run_statistics
 from vabench.compare import agreement_table, pair_summary
 from vabench.config import load_config, network_params, with_seed
-from vabench.extract import extract
+from vabench.extract import block_outputs, extract_block, run_dir_recordings
 from vabench.network import build_network, save_network
+from vabench.run_analysis import analyse_block, analysis_outputs
 
 from conftest import ROOT, TINY
 
@@ -48,13 +48,13 @@ def simulate_ensemble(tmp, cfg_path, seeds, backends):
 
     with ThreadPoolExecutor(max_workers=2) as pool:  # two cores: two simulations at a time
         outs = list(pool.map(run, jobs))
-    summaries = []
-    for out in outs:
-        extract({"exc": out / "exc.neo.pkl", "inh": out / "inh.neo.pkl"}, out / "spikes.parquet", out / "traces.npz")
-        summaries.append(run_statistics(out / "spikes.parquet", out / "run.json", cfg["analysis"], out / "cells.tsv",
-                                        out / "summary.tsv", out / "pairs.tsv"))
+    # the workflow's two analysis stages, on every run as one block
+    extracted = block_outputs(tmp / "block")
+    extract_block([r for out in outs for r in run_dir_recordings(out)], cfg["analysis"], cfg["spectra"], extracted)
+    summary = analyse_block([(out / "spikes.parquet", out / "run.json") for out in outs], extracted["cell_summary"],
+                            extracted["signals"], cfg["analysis"], cfg["spectra"], analysis_outputs(tmp / "block"))
     compare = {k: v for k, v in cfg["compare"].items() if k != "divergence_windows_ms"}
-    return pd.concat(summaries, ignore_index=True), compare
+    return summary, compare
 
 
 def judged_ensemble(tmp, settings: str, seeds, backends):

@@ -44,9 +44,9 @@ def test_every_rule_env_exists():
         for line in smk.read_text().splitlines():
             if line.strip().startswith('"../../envs/'):
                 name = line.strip().strip('",').replace("../../envs/", "")
-                if "{backend}" in name:
+                if "{backend}" in name or "{ref}" in name:
                     for b in ("nest", "neuron", "brian2"):
-                        assert (ROOT / "envs" / name.replace("{backend}", b)).exists()
+                        assert (ROOT / "envs" / name.replace("{backend}", b).replace("{ref}", b)).exists()
                 else:
                     assert (ROOT / "envs" / name).exists(), name
 
@@ -211,7 +211,8 @@ def rule_env_cases():
     cases = []
     for rule, (script, env_pattern) in sorted(rule_envs().items()):
         for env, wildcards in env_files(env_pattern).items():
-            cases.append(pytest.param(rule, script, env, wildcards.get("backend"), id=f"{rule}-{env.stem}"))
+            engine = wildcards.get("backend") or wildcards.get("ref")  # the engine the rule's job runs
+            cases.append(pytest.param(rule, script, env, engine, id=f"{rule}-{env.stem}"))
     return cases
 
 

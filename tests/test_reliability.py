@@ -42,7 +42,6 @@ def simulate(tmp, cfg_path, backend, name, threads=1):
     out = tmp / name
     vabench("simulate", "--configfile", path, "--network", tmp / "network.npz", "--backend", backend,
             "--g-exc", 8, "--g-inh", 80, "--out-dir", out)
-    vabench("extract", "--run-dir", out)
     return read_spikes(out / "spikes.parquet")
 
 

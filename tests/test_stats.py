@@ -4,8 +4,8 @@ import pytest
 
 from scipy.stats import variation
 
-from vabench.stats import (cell_table, closing_rate, cv_isi, firing_rates, isi_stats, pairwise_correlations,
-                           population_rate, run_summary, spike_count_chi2, survival_time)
+from vabench.spiketrains import cell_table, cv_isi, isi_stats, pairwise_correlations
+from vabench.stats import closing_rate, firing_rates, population_rate, run_summary, spike_count_chi2, survival_time
 
 ANALYSIS = {"t_start_ms": 0.0, "survival_bin_ms": 20.0, "sustained_min_rate_hz": 1.0, "min_spikes_cv": 3}
 

@@ -3,6 +3,7 @@
 import json
 import os
 
+import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.image import imread
@@ -93,6 +94,11 @@ def test_run_record_and_figures(tiny_study):
         assert imread(png).shape[0] > 300
         assert (tiny_study / "results/figures" / f"{name}.svg").stat().st_size > 1000
     assert not list((tiny_study / "results").rglob(".*.tmp*")), "temporary files left behind"
+    # the recordings are written once, tidy: no neo pickle, full traces only on the network the figures show
+    assert not list((tiny_study / "results").rglob("*.neo.pkl"))
+    for traces in (tiny_study / "results/runs").glob("*/*/*/traces.npz"):
+        content = "full" if traces.parts[-4].startswith("N500_seed2_") else "lfp"
+        assert json.loads(str(np.load(traces)["meta_json"]))["content"] == content, traces
 
 
 @pytest.mark.slow
@@ -101,8 +107,9 @@ def test_rerun_does_nothing_and_analysis_change_reruns_no_simulation(tiny_study)
     changed = tiny_study / "tiny_window.yaml"
     changed.write_text(TINY.read_text() + ENSEMBLE + "\nanalysis: {t_start_ms: 150.0}\n")
     jobs = dry_run_jobs(tiny_study, "--configfile", "tiny_window.yaml")
-    assert "simulate" not in jobs and "build_network" not in jobs and "extract" not in jobs, jobs
-    assert jobs.get("run_statistics") == len(BACKENDS) * 2 * 4, jobs  # backends x weight sets x networks
+    assert "simulate" not in jobs and "build_network" not in jobs, jobs
+    # one analysis job per backend and weight set (both seeds in one block): not one per run
+    assert jobs.get("extract") == jobs.get("run_statistics") == len(BACKENDS) * 2, jobs
 
 
 @pytest.mark.slow
@@ -112,21 +119,39 @@ def test_a_new_seed_simulates_only_its_networks(tiny_study):
     jobs = dry_run_jobs(tiny_study, "--configfile", "tiny_more.yaml")
     assert jobs.get("build_network") == 2, jobs  # seed 4 and its replicate
     assert jobs.get("simulate") == 2 * len(BACKENDS) * 2, jobs  # 2 networks x backends x weight sets
+    assert jobs.get("extract") == len(BACKENDS) * 2, jobs  # the block that holds seed 4, per backend and weight set
     assert jobs.get("agreement") == 1 and jobs.get("divergence") == 1, jobs
+    # blocks of 2 seeds: seed 4 starts a block of its own, and only that block is analysed
+    blocks = tiny_study / "tiny_blocks.yaml"
+    blocks.write_text(TINY.read_text() + "\nensemble: {seeds: [2, 3, 4], replicates: 1, seeds_per_job: 2}\n")
+    jobs = dry_run_jobs(tiny_study, "--configfile", "tiny_blocks.yaml")
+    assert jobs.get("simulate") == 2 * len(BACKENDS) * 2 and jobs.get("extract") == len(BACKENDS) * 2, jobs
+
+
+@pytest.mark.slow
+def test_a_new_weight_set_simulates_and_analyses_only_its_runs(tiny_study):
+    more = tiny_study / "tiny_weights.yaml"
+    more.write_text(TINY.read_text() + ENSEMBLE + "\nweights: [{g_exc_nS: 8.0, g_inh_nS: 80.0}, {g_exc_nS: 2.0, g_inh_nS: 80.0},"
+                    " {g_exc_nS: 6.0, g_inh_nS: 80.0}]\n")
+    jobs = dry_run_jobs(tiny_study, "--configfile", "tiny_weights.yaml")
+    assert jobs.get("simulate") == 4 * len(BACKENDS) and "build_network" not in jobs, jobs  # 4 networks x backends
+    assert jobs.get("extract") == jobs.get("run_statistics") == len(BACKENDS), jobs
 
 
 @pytest.mark.slow
 def test_damaged_spike_table_is_named(tiny_study):
-    from vabench.analysis import run_statistics
+    from vabench.extract import block_outputs, extract_block
     from vabench.io import DamagedFileError
 
     run_dir = next((tiny_study / "results/runs").glob("*/nest/gexc~8.0_ginh~80.0"))
     broken = tiny_study / "broken.parquet"
     broken.write_bytes((run_dir / "spikes.parquet").read_bytes()[:100])
+    out = block_outputs(tiny_study / "by-hand")
     with pytest.raises(DamagedFileError, match="broken.parquet.*rebuild it with: snakemake"):
-        run_statistics(broken, run_dir / "run.json", {"t_start_ms": 100.0, "survival_bin_ms": 20.0, "sustained_min_rate_hz": 1.0,
-                                                       "min_spikes_cv": 10}, tiny_study / "c.tsv", tiny_study / "s.tsv")
-    assert not (tiny_study / "c.tsv").exists()
+        extract_block([(broken, run_dir / "traces.npz", run_dir / "run.json")],
+                      {"t_start_ms": 100.0, "survival_bin_ms": 20.0, "sustained_min_rate_hz": 1.0, "min_spikes_cv": 10},
+                      {"bin_ms": 1.0, "t_start_ms": 100.0}, out)
+    assert not any(path.exists() for path in out.values())
 
 
 @pytest.mark.slow

@@ -1,26 +1,30 @@
+# Statistics and spectra of every run of an extract block: summaries, Welch PSDs, FOOOF fits.
 rule run_statistics:
     input:
-        spikes=f"{RUN_DIR}/spikes.parquet",
-        run=f"{RUN_DIR}/run.json",
+        spikes=lambda wc: block_runs(wc, "spikes.parquet"),
+        runs=lambda wc: block_runs(wc, "run.json"),
+        cell_summary=f"{ANALYSIS_DIR}/cell_summary.tsv",
+        signals=f"{ANALYSIS_DIR}/signals.npz",
     output:
-        cells=f"{RUN_DIR}/cells.tsv",
-        pairs=f"{RUN_DIR}/pairs.tsv",
-        summary=f"{RUN_DIR}/summary.tsv",
+        summary=f"{ANALYSIS_DIR}/summary.tsv",
+        psd=f"{ANALYSIS_DIR}/psd.tsv",
+        fooof=f"{ANALYSIS_DIR}/fooof.tsv",
     log:
-        "logs/run_statistics/{network}/{backend}/{weights}.log",
+        "logs/run_statistics/{backend}/{weights}/{block}.log",
     benchmark:
-        "benchmarks/run_statistics/{network}/{backend}/{weights}.tsv"
+        "benchmarks/run_statistics/{backend}/{weights}/{block}.tsv"
     conda:
         "../../envs/analysis.yaml"
     params:
-        analysis=config["analysis"],
+        analysis=ANALYSIS,
+        spectra=config["spectra"],
     script:
         "../scripts/run_statistics.py"
 
 
 rule summary:
     input:
-        summaries=run_files("summary.tsv"),
+        summaries=block_tables("summary.tsv"),
     output:
         summary=report(
             "results/stats/summary.tsv",
@@ -30,6 +34,8 @@ rule summary:
         ),
     log:
         "logs/summary.log",
+    benchmark:
+        "benchmarks/summary/summary.tsv"
     conda:
         "../../envs/analysis.yaml"
     script:
@@ -38,10 +44,10 @@ rule summary:
 
 rule agreement:
     input:
-        cells=run_files("cells.tsv"),
-        pairs=run_files("pairs.tsv"),
-        summaries=run_files("summary.tsv"),
-        psd=run_files("psd.tsv"),
+        cells=block_tables("cells.tsv"),
+        pairs=block_tables("pairs.tsv"),
+        summaries=block_tables("summary.tsv"),
+        psd=block_tables("psd.tsv"),
     output:
         agreement=report(
             "results/stats/agreement.tsv",
@@ -57,6 +63,8 @@ rule agreement:
         ),
     log:
         "logs/agreement.log",
+    benchmark:
+        "benchmarks/agreement/agreement.tsv"
     conda:
         "../../envs/analysis.yaml"
     params:
@@ -82,6 +90,8 @@ rule divergence:
         ),
     log:
         "logs/divergence.log",
+    benchmark:
+        "benchmarks/divergence/divergence.tsv"
     conda:
         "../../envs/analysis.yaml"
     params:
@@ -90,31 +100,10 @@ rule divergence:
         "../scripts/divergence.py"
 
 
-rule run_spectra:
-    input:
-        spikes=f"{RUN_DIR}/spikes.parquet",
-        traces=f"{RUN_DIR}/traces.npz",
-        run=f"{RUN_DIR}/run.json",
-        summary=f"{RUN_DIR}/summary.tsv",
-    output:
-        psd=f"{RUN_DIR}/psd.tsv",
-        fits=f"{RUN_DIR}/fooof.tsv",
-    log:
-        "logs/run_spectra/{network}/{backend}/{weights}.log",
-    benchmark:
-        "benchmarks/run_spectra/{network}/{backend}/{weights}.tsv"
-    conda:
-        "../../envs/analysis.yaml"
-    params:
-        spectra=config["spectra"],
-    script:
-        "../scripts/run_spectra.py"
-
-
 rule spectra_table:
     input:
-        fits=run_files("fooof.tsv"),
-        psd=run_files("psd.tsv"),
+        fits=block_tables("fooof.tsv"),
+        psd=block_tables("psd.tsv"),
         summary="results/stats/summary.tsv",
     output:
         spectra=report(
@@ -132,6 +121,8 @@ rule spectra_table:
         mean_psd="results/stats/spectra_mean_psd.tsv",
     log:
         "logs/spectra_table.log",
+    benchmark:
+        "benchmarks/spectra_table/spectra_table.tsv"
     conda:
         "../../envs/analysis.yaml"
     params:
@@ -152,6 +143,8 @@ rule resolved_config:
         ),
     log:
         "logs/resolved_config.log",
+    benchmark:
+        "benchmarks/resolved_config/resolved_config.tsv"
     conda:
         "../../envs/analysis.yaml"
     params:
@@ -172,6 +165,8 @@ rule provenance:
         ),
     log:
         "logs/provenance.log",
+    benchmark:
+        "benchmarks/provenance/provenance.tsv"
     conda:
         "../../envs/analysis.yaml"
     params:

@@ -7,17 +7,17 @@ sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
 
 from vabench.config import (
     ConfigError,
+    block_label,
     config_hash,
     ensemble_networks,
     network_name,
     network_params,
+    seed_blocks,
     validate_config,
     weights_label,
     with_seed,
 )
-import pandas as pd
-
-from vabench.sweep import axis_values, edge_points, group_label, row_groups
+from vabench.grid import axis_values, group_label, row_groups
 from vabench.backends import engines, resource_names
 
 try:
@@ -37,10 +37,60 @@ MAIN_SEED = ENSEMBLE[0]["seed"]
 BACKENDS = list(config["backends"])
 WEIGHTS = [weights_label(w["g_exc_nS"], w["g_inh_nS"]) for w in config["weights"]]
 RUN_DIR = "results/runs/{network}/{backend}/{weights}"
-SIM_PARAMS = {k: config[k] for k in ("cell", "stimulus", "simulation", "record")}
+# what a run depends on (record.neo is an export, not part of the run)
+SIM_PARAMS = {k: config[k] for k in ("cell", "stimulus", "simulation")}
+SIM_PARAMS["record"] = {"n_traced": config["record"]["n_traced"]}
+
+# the analysis jobs: one per backend, weight set and block of consecutive seeds (with their
+# replicates), so one process pays the imports for many runs (ensemble.seeds_per_job)
+BLOCKS = {
+    block_label(seeds): [net["name"] for net in ENSEMBLE if net["seed"] in seeds]
+    for seeds in seed_blocks(
+        config["ensemble"]["seeds"], config["ensemble"]["seeds_per_job"]
+    )
+}
+ANALYSIS_DIR = "results/analysis/{backend}/{weights}/{block}"
+# analysis settings the per-run jobs use (not how runs are grouped into jobs)
+ANALYSIS = dict(config["analysis"])
 
 
 ENGINES = engines()
+
+
+# a second each: on a cluster they run where Snakemake runs (profiles/slurm groups the rest)
+localrules:
+    all,
+    build_network,
+    sweep_points,
+    fig24_backends_main,
+
+
+def trace_content(wildcards):
+    """What a run's traces.npz holds: full traces on the network the figures show, the LFP proxy elsewhere."""
+    return "full" if wildcards.network == NETWORK else "lfp"
+
+
+def block_runs(wildcards, name):
+    """One file of every run of an analysis block, in the block's order."""
+    return [
+        f"results/runs/{network}/{wildcards.backend}/{wildcards.weights}/{name}"
+        for network in BLOCKS[wildcards.block]
+    ]
+
+
+def block_tables(name, weights=None, backends=None):
+    """One table of every analysis block (backend, then weight set, then block: the order of the old per-run tables)."""
+    return [
+        f"results/analysis/{backend}/{w}/{block}/{name}"
+        for backend in backends or BACKENDS
+        for w in ([weights] if weights else WEIGHTS)
+        for block in BLOCKS
+    ]
+
+
+def network_block(network):
+    """The analysis block that holds ``network``."""
+    return next(block for block, nets in BLOCKS.items() if network in nets)
 
 
 def with_section(params, backend):
@@ -91,6 +141,7 @@ wildcard_constraints:
     network=r"N\d+_seed\d+(r\d+)?_[0-9a-f]{8}",
     backend="|".join(re.escape(name) for name in ENGINES),
     weights=r"gexc~\d+(\.\d+)?(e[-+]?\d+)?_ginh~\d+(\.\d+)?(e[-+]?\d+)?",
+    block=r"seeds-from~\d+",
 
 
 def run_files(name, weights=None, backends=None, networks=None):
@@ -105,16 +156,16 @@ def run_files(name, weights=None, backends=None, networks=None):
 
 def figure_runs(weights):
     """Inputs of a figure that shows every backend at one weight set, on the first network."""
-    return {
+    runs = {
         name.split(".")[0]: run_files(name, weights, networks=[NETWORK])
-        for name in (
-            "spikes.parquet",
-            "traces.npz",
-            "cells.tsv",
-            "run.json",
-            "summary.tsv",
-        )
+        for name in ("spikes.parquet", "traces.npz", "run.json")
     }
+    runs["cells"] = [
+        f"results/analysis/{backend}/{weights}/{network_block(NETWORK)}/cells.tsv"
+        for backend in BACKENDS
+    ]
+    runs["summary"] = "results/stats/summary.tsv"
+    return runs
 
 
 def sweep_group_outputs(name, rows):
@@ -133,19 +184,27 @@ CHECK = SWEEP["check"]
 CHECKED_BACKENDS = (
     [b for b in SWEEP_BACKENDS if b != CHECK["backend"]] if CHECK["n_points"] else []
 )
+# The benchmark point of the map's check is a run of the study where the study has it, on the
+# same network and to the same t_stop: the check reads that run instead of simulating it again.
+BENCHMARK = weights_label(*SWEEP["benchmark_point"])
+CHECK_REUSES_STUDY = (
+    CHECK["backend"] in BACKENDS
+    and BENCHMARK in WEIGHTS
+    and SWEEP["t_stop_ms"] == config["simulation"]["t_stop_ms"]
+)
 
 
-def check_runs(wildcards, name):
-    """Reference runs at the checked points of one map (chosen from the finished map)."""
-    points = pd.read_csv(
-        checkpoints.sweep_points.get(backend=wildcards.backend).output.points,
-        sep="\t",
-    )
-    chosen = edge_points(points, CHECK["n_points"], SWEEP["benchmark_point"])
+def check_reused(network):
+    """The weight labels of the check's points on ``network`` that a study run provides."""
+    return [BENCHMARK] if CHECK_REUSES_STUDY and network in STUDY_NETWORKS else []
+
+
+def check_study_runs(wildcards, name):
+    """The study runs the map's check reuses (the benchmark point), one file each."""
     return [
-        f"results/sweep/check/{network}/{wildcards.ref}/{weights_label(x, y)}/{name}"
+        f"results/runs/{network}/{wildcards.ref}/{BENCHMARK}/{name}"
         for network in SWEEP_NETWORKS
-        for x, y in chosen
+        if check_reused(network)
     ]
 
 
@@ -189,6 +248,7 @@ def final_outputs():
         ]
         + expand("results/figures/{name}.png", name=ENSEMBLE_FIGURES)
         + expand("results/figures/fig24_backends_{weights}.png", weights=WEIGHTS)
+        + (run_files("exc.neo.pkl") if config["record"]["neo"] else [])
         + sweep_outputs()
     )
 

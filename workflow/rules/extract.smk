@@ -1,15 +1,23 @@
+# One job per backend, weight set and block of seeds (ensemble.seeds_per_job): per-cell and
+# per-pair measures of the spike trains, and the population signals, of every run of the block.
 rule extract:
     input:
-        exc=f"{RUN_DIR}/exc.neo.pkl",
-        inh=f"{RUN_DIR}/inh.neo.pkl",
+        spikes=lambda wc: block_runs(wc, "spikes.parquet"),
+        traces=lambda wc: block_runs(wc, "traces.npz"),
+        runs=lambda wc: block_runs(wc, "run.json"),
     output:
-        spikes=f"{RUN_DIR}/spikes.parquet",
-        traces=f"{RUN_DIR}/traces.npz",
+        cells=f"{ANALYSIS_DIR}/cells.tsv",
+        pairs=f"{ANALYSIS_DIR}/pairs.tsv",
+        cell_summary=f"{ANALYSIS_DIR}/cell_summary.tsv",
+        signals=f"{ANALYSIS_DIR}/signals.npz",
     log:
-        "logs/extract/{network}/{backend}/{weights}.log",
+        "logs/extract/{backend}/{weights}/{block}.log",
     benchmark:
-        "benchmarks/extract/{network}/{backend}/{weights}.tsv"
+        "benchmarks/extract/{backend}/{weights}/{block}.tsv"
     conda:
-        "../../envs/analysis.yaml"
+        "../../envs/extract.yaml"
+    params:
+        analysis=ANALYSIS,
+        spectra={k: config["spectra"][k] for k in ("bin_ms", "t_start_ms")},
     script:
         "../scripts/extract.py"

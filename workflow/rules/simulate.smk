@@ -2,8 +2,8 @@ rule simulate:
     input:
         network="results/networks/{network}/network.npz",
     output:
-        exc=f"{RUN_DIR}/exc.neo.pkl",
-        inh=f"{RUN_DIR}/inh.neo.pkl",
+        spikes=f"{RUN_DIR}/spikes.parquet",
+        traces=f"{RUN_DIR}/traces.npz",
         run=f"{RUN_DIR}/run.json",
     log:
         "logs/simulate/{network}/{backend}/{weights}.log",
@@ -16,6 +16,26 @@ rule simulate:
         **ENGINE_RESOURCES,
     params:
         sim=sim_params,
+        traces=trace_content,
         work_dir=lambda wc: f"logs/simulate/{wc.network}/{wc.backend}/{wc.weights}.work",
     script:
         "../scripts/simulate.py"
+
+
+# neo Blocks of a run, from its tidy recordings (record.neo: true, or asked for by name)
+rule export_neo:
+    input:
+        spikes=f"{RUN_DIR}/spikes.parquet",
+        traces=f"{RUN_DIR}/traces.npz",
+        run=f"{RUN_DIR}/run.json",
+    output:
+        exc=f"{RUN_DIR}/exc.neo.pkl",
+        inh=f"{RUN_DIR}/inh.neo.pkl",
+    log:
+        "logs/export_neo/{network}/{backend}/{weights}.log",
+    benchmark:
+        "benchmarks/export_neo/{network}/{backend}/{weights}.tsv"
+    conda:
+        "../../envs/extract.yaml"
+    script:
+        "../scripts/export_neo.py"

@@ -2,16 +2,17 @@ for _i, _rows in enumerate(ROW_GROUPS):
 
     rule:
         name:
-            f"sweep_rows_{_i}"
+            "simulate_map" if len(ROW_GROUPS) == 1 else f"simulate_map_{_i}"
         input:
             network="results/networks/{network}/network.npz",
         output:
             spikes=sweep_group_outputs("spikes.parquet", _rows),
             runs=sweep_group_outputs("run.json", _rows),
         log:
-            f"logs/sweep_rows/{{network}}/{{backend}}/{group_label(_rows)}.log",
+            f"logs/simulate_map/{{network}}/{{backend}}/{group_label(_rows)}.log",
         benchmark:
-            f"benchmarks/sweep_rows/{{network}}/{{backend}}/{group_label(_rows)}.tsv"
+            f"benchmarks/simulate_map/{{network}}/{{backend}}/{group_label(_rows)}.tsv"
+        priority: 10
         conda:
             "../../envs/simulate-{backend}.yaml"
         threads: config["simulation"]["threads"]
@@ -25,32 +26,45 @@ for _i, _rows in enumerate(ROW_GROUPS):
             "../scripts/sweep_simulate.py"
 
 
-rule sweep_check_run:
+# The reference engine at the map's edge points (and the benchmark point, unless the study
+# has that run) on one network, every point in one process.
+rule simulate_check:
     input:
         network="results/networks/{network}/network.npz",
+        points="results/sweep/{backend}/points.tsv",
     output:
-        spikes="results/sweep/check/{network}/{backend}/{weights}/spikes.parquet",
-        runs="results/sweep/check/{network}/{backend}/{weights}/run.json",
+        runs=directory("results/sweep/check/{backend}_vs_{ref}/{network}"),
     log:
-        "logs/sweep_check/{network}/{backend}/{weights}.log",
+        "logs/simulate_check/{backend}_vs_{ref}/{network}.log",
     benchmark:
-        "benchmarks/sweep_check/{network}/{backend}/{weights}.tsv"
+        "benchmarks/simulate_check/{backend}_vs_{ref}/{network}.tsv"
+    priority: 5
     conda:
-        "../../envs/simulate-{backend}.yaml"
+        "../../envs/simulate-{ref}.yaml"
     threads: config["simulation"]["threads"]
     resources:
-        **ENGINE_RESOURCES,
+        **{
+            name: (lambda wc, name=name: ENGINES[wc.ref].resources.get(name, 0))
+            for name in resource_names()
+        },
     params:
-        sim=sweep_sim_params,
+        sim=lambda wc: with_section(SWEEP_SIM_PARAMS, wc.ref),
+        n_points=CHECK["n_points"],
+        benchmark_point=SWEEP["benchmark_point"],
+        reused=lambda wc: check_reused(wc.network),
     script:
-        "../scripts/sweep_simulate.py"
+        "../scripts/simulate_check.py"
 
 
 rule sweep_check:
     input:
         points="results/sweep/{backend}/points.tsv",
-        spikes=lambda wc: check_runs(wc, "spikes.parquet"),
-        runs=lambda wc: check_runs(wc, "run.json"),
+        checked=expand(
+            "results/sweep/check/{{backend}}_vs_{{ref}}/{network}",
+            network=SWEEP_NETWORKS,
+        ),
+        study_spikes=lambda wc: check_study_runs(wc, "spikes.parquet"),
+        study_runs=lambda wc: check_study_runs(wc, "run.json"),
     output:
         check=report(
             "results/sweep/check_{backend}_vs_{ref}.tsv",
@@ -60,8 +74,10 @@ rule sweep_check:
         ),
     log:
         "logs/sweep_check/{backend}_vs_{ref}.log",
+    benchmark:
+        "benchmarks/sweep_check/{backend}_vs_{ref}.tsv"
     conda:
-        "../../envs/analysis.yaml"
+        "../../envs/extract.yaml"
     params:
         analysis=config["analysis"],
         compare=config["compare"],
@@ -78,15 +94,18 @@ rule sweep_network_points:
         points="results/sweep/points/{network}/{backend}.tsv",
     log:
         "logs/sweep_network_points/{network}/{backend}.log",
+    benchmark:
+        "benchmarks/sweep_network_points/{network}/{backend}.tsv"
+    priority: 10
     conda:
-        "../../envs/analysis.yaml"
+        "../../envs/extract.yaml"
     params:
         analysis=config["analysis"],
     script:
         "../scripts/sweep_network_points.py"
 
 
-checkpoint sweep_points:
+rule sweep_points:
     input:
         rows=sweep_rows,
     output:
@@ -98,6 +117,9 @@ checkpoint sweep_points:
         ),
     log:
         "logs/sweep_points/{backend}.log",
+    benchmark:
+        "benchmarks/sweep_points/{backend}.tsv"
+    priority: 10
     conda:
         "../../envs/analysis.yaml"
     script:
@@ -117,6 +139,8 @@ rule sustained_activity_map:
         svg="results/figures/sustained_activity_{backend}.svg",
     log:
         "logs/figures/sustained_activity_{backend}.log",
+    benchmark:
+        "benchmarks/sustained_activity_map/{backend}.tsv"
     conda:
         "../../envs/figures.yaml"
     params:

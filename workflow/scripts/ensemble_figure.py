@@ -8,16 +8,9 @@ from vabench.figures import ensemble
 from vabench.logs import script_logging
 
 
-def tagged(paths, summaries):
-    """Per-run tables with the run's identity columns (from its summary.tsv)."""
-    frames = []
-    for path, summary in zip(paths, summaries):
-        ident = pd.read_csv(summary, sep="\t").iloc[0]
-        df = pd.read_csv(path, sep="\t")
-        for key in ("backend", "g_exc_nS", "g_inh_nS", "network_seed", "replicate"):
-            df.insert(0, key, ident[key])
-        frames.append(df)
-    return pd.concat(frames, ignore_index=True)
+def tables(paths):
+    """The blocks' tables (every row carries its run's identity) in one."""
+    return pd.concat([pd.read_csv(p, sep="\t") for p in paths], ignore_index=True)
 
 
 with script_logging(snakemake.log[0]):
@@ -38,7 +31,7 @@ with script_logging(snakemake.log[0]):
         ensemble.plot_paired_differences(agreement, out.png, out.svg,
                                          title=f"Seed-paired differences between simulators ({where})")
     elif figure == "distributions":
-        ensemble.plot_distributions(tagged(inp.cells, inp.summaries), tagged(inp.pairs, inp.summaries),
+        ensemble.plot_distributions(tables(inp.cells), tables(inp.pairs),
                                     first_weights(pd.read_csv(inp.summary, sep="\t")), out.png, out.svg,
                                     title=f"Per-cell distributions, pooled over the surviving networks ({where})")
     elif figure == "divergence":

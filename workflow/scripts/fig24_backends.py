@@ -2,18 +2,22 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(snakemake.scriptdir).parent))
-from vabench.analysis import run_note
+import pandas as pd
+
+from vabench.runinfo import read_run_info, run_identity, run_note, run_rows
 from vabench.figures.backends import fig24_caption, plot_backends
 from vabench.logs import script_logging
 
 with script_logging(snakemake.log[0]):
-    weights = snakemake.params.get("weights", None) or snakemake.wildcards.weights
     inp = snakemake.input
-    runs = [
-        {"backend": b, "spikes": s, "traces": t, "cells": c, "note": run_note(r)}
-        for b, s, t, c, r in zip(snakemake.params.backends, inp.spikes, inp.traces, inp.cells, inp.run)
-    ]
+    summary = pd.read_csv(inp.summary, sep="\t")
+    runs = []
+    for backend, spikes, traces, cells, run in zip(snakemake.params.backends, inp.spikes, inp.traces, inp.cells, inp.run):
+        ident = run_identity(read_run_info(run))
+        runs.append({"backend": backend, "spikes": spikes, "traces": traces, "note": run_note(run),
+                     "cells": run_rows(pd.read_csv(cells, sep="\t"), ident), "summary": run_rows(summary, ident)})
     plot_backends(runs, snakemake.output.png, snakemake.output.svg,
-                  title=f"Vogels-Abbott COBA network, network seed {snakemake.params.seed} ({snakemake.params.network}, {weights} nS)",
+                  title=f"Vogels-Abbott COBA network, network seed {snakemake.params.seed} ({snakemake.params.network}, "
+                        f"{snakemake.wildcards.weights} nS)",
                   t_stop_ms=snakemake.params.t_stop_ms,
-                  caption=fig24_caption(snakemake.params.backends, inp.summary, snakemake.params.seed))
+                  caption=fig24_caption([r["backend"] for r in runs], [r["summary"] for r in runs], snakemake.params.seed))

@@ -13,4 +13,4 @@ with script_logging(snakemake.log[0]):
     params["simulation"] = dict(params["simulation"], threads=snakemake.threads)
     simulate(snakemake.input.network, snakemake.wildcards.backend, g_exc, g_inh, params,
              Path(snakemake.output.run).parent, work_dir=snakemake.params.work_dir,
-             provenance=run_provenance(snakemake.config))
+             provenance=run_provenance(snakemake.config), traces=snakemake.params.traces)

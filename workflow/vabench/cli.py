@@ -4,8 +4,10 @@ simulator host). The workflow's scripts call the same functions.
     vabench check-config --configfile config/config.yaml
     vabench build-network --configfile config/config.yaml --out network.npz
     vabench simulate --network network.npz --backend nest --g-exc 4 --g-inh 51 --out-dir run/
-    vabench extract --run-dir run/
-    vabench stats --run-dir run/
+    vabench extract --run-dir run/        # per-cell, per-pair and population signals of the run
+    vabench stats --run-dir run/          # its summary, PSDs and FOOOF fits
+    vabench export-neo --run-dir run/     # its recordings as neo Blocks (exc.neo.pkl, inh.neo.pkl)
+    vabench cost --benchmarks benchmarks/ # where a finished workflow run's time went, per rule
 """
 
 from __future__ import annotations
@@ -42,10 +44,16 @@ def main(argv=None) -> int:
     p.add_argument("--g-exc", required=True, type=float, help="excitatory weight (nS)")
     p.add_argument("--g-inh", required=True, type=float, help="inhibitory weight (nS)")
     p.add_argument("--out-dir", required=True, type=Path)
-    p = sub.add_parser("extract", help="spike table and traces from a run folder")
+    p = with_config(sub.add_parser("extract", help="per-cell, per-pair and population signals of a run folder"))
     p.add_argument("--run-dir", required=True, type=Path)
-    p = with_config(sub.add_parser("stats", help="per-cell and per-population statistics of a run folder"))
+    p = with_config(sub.add_parser("stats", help="summary, PSDs and FOOOF fits of an extracted run folder"))
     p.add_argument("--run-dir", required=True, type=Path)
+    p = sub.add_parser("export-neo", help="a run folder's recordings as neo Blocks")
+    p.add_argument("--run-dir", required=True, type=Path)
+    p.add_argument("--out-dir", type=Path, default=None, help="default: the run folder")
+    p = sub.add_parser("cost", help="jobs, wall and CPU time per rule of a finished workflow run")
+    p.add_argument("--benchmarks", type=Path, default=Path("benchmarks"), help="the run's benchmarks/ folder")
+    p.add_argument("--out", type=Path, default=None, help="also write the table here (TSV)")
 
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -72,16 +80,29 @@ def main(argv=None) -> int:
                 raise ConfigError(f"'--backend': {args.backend!r} is not allowed; allowed values: {', '.join(names())}")
             simulate(args.network, args.backend, args.g_exc, args.g_inh, cfg, args.out_dir)
         elif args.command == "extract":
-            from vabench.extract import extract
+            from vabench.extract import block_outputs, extract_block, run_dir_recordings
 
-            d = args.run_dir
-            extract({"exc": d / "exc.neo.pkl", "inh": d / "inh.neo.pkl"}, d / "spikes.parquet", d / "traces.npz")
+            cfg = _config(args)
+            extract_block(run_dir_recordings(args.run_dir), cfg["analysis"], cfg["spectra"], block_outputs(args.run_dir))
         elif args.command == "stats":
-            from vabench.analysis import run_statistics
+            from vabench.extract import block_outputs
+            from vabench.run_analysis import analyse_block, analysis_outputs
 
-            d = args.run_dir
-            run_statistics(d / "spikes.parquet", d / "run.json", _config(args)["analysis"], d / "cells.tsv", d / "summary.tsv",
-                           d / "pairs.tsv")
+            cfg = _config(args)
+            d, extracted = args.run_dir, block_outputs(args.run_dir)
+            if not extracted["signals"].exists():
+                raise ConfigError(f"'{d}' has no extracted tables; run first: vabench extract --run-dir {d}")
+            analyse_block([(d / "spikes.parquet", d / "run.json")], extracted["cell_summary"], extracted["signals"],
+                          cfg["analysis"], cfg["spectra"], analysis_outputs(d))
+        elif args.command == "export-neo":
+            from vabench.neo_export import export_neo
+
+            for path in export_neo(args.run_dir, args.out_dir):
+                print(path)
+        elif args.command == "cost":
+            from vabench.cost import main as cost_main
+
+            return cost_main(["--benchmarks", str(args.benchmarks)] + (["--out", str(args.out)] if args.out else []))
     except (ConfigError, DamagedFileError) as err:
         print(f"vabench: {err}", file=sys.stderr)
         return 2

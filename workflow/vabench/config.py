@@ -273,3 +273,16 @@ def ensemble_networks(cfg: dict) -> list[dict]:
             out.append({"seed": int(seed), "replicate": rep, "name": network_name(seeded, rep),
                         "params": network_params(seeded, rep)})
     return out
+
+
+def seed_blocks(seeds: list[int], seeds_per_job: int | None) -> list[list[int]]:
+    """Consecutive seeds of the ensemble in blocks of ``seeds_per_job`` (None: one block), the
+    runs one analysis job takes per backend and weight set."""
+    k = seeds_per_job or len(seeds)
+    return [list(seeds[i:i + k]) for i in range(0, len(seeds), k)]
+
+
+def block_label(seeds: list[int]) -> str:
+    """A block's path segment, named by its first seed: ``seeds-from~98765``. Seeds appended to
+    the last block keep its name (the block is rerun in place: its inputs changed)."""
+    return f"seeds-from~{seeds[0]}"

@@ -4,8 +4,9 @@ point's results and its run record.
 The same code serves the study (one point per job, full recordings), the map (a row of
 points per job, spikes only) and the bench. Per point, into its own folder, all atomically:
 
-- recordings: ``exc.neo.pkl`` and ``inh.neo.pkl`` (neo Blocks: spikes of every cell, v /
-  gsyn_exc / gsyn_inh of the first ``record.n_traced`` cells), or only ``spikes.parquet``;
+- the tidy recordings (:mod:`vabench.recording`), written once: ``spikes.parquet`` (every
+  spike) and, for the study, ``traces.npz`` (the LFP proxy of the first ``record.n_traced``
+  excitatory cells, and their v / gsyn_exc / gsyn_inh traces where ``traces`` is "full");
 - ``run.json``: the run record, with the same fields for every engine (:data:`RECORD_FIELDS`):
   weights, network and seed, the engine's versions and its own facts, timings, peak memory,
   the parameters used and their hash, and the provenance passed in (config hash, commit).
@@ -20,13 +21,13 @@ import resource
 import time
 from pathlib import Path
 
-import numpy as np
 
 from vabench.backends import RunSpec, get_engine
 from vabench.config import config_hash
-from vabench.io import POPULATIONS, atomic_path, write_json, write_spikes
+from vabench.io import write_json
 from vabench.network import load_network
 from vabench.provenance import git_commit
+from vabench.recording import write_recordings
 
 log = logging.getLogger(__name__)
 
@@ -46,15 +47,20 @@ def _peak_rss_mb() -> float:
 def used_params(params: dict, backend: str) -> dict:
     """The config sections a run of ``backend`` depends on (its own section included)."""
     section = get_engine(backend).section
-    return {k: params[k] for k in USED_SECTIONS + ((section,) if section else ()) if k in params}
+    used = {k: params[k] for k in USED_SECTIONS + ((section,) if section else ()) if k in params}
+    if "record" in used:  # record.neo is an export of the recordings, not part of the run
+        used["record"] = {k: v for k, v in used["record"].items() if k != "neo"}
+    return used
 
 
 def run_points(network_path, backend: str, points: list[tuple[float, float]], params: dict, out_dirs: list,
-               recordings: bool = True, work_dir=None, provenance: dict | None = None, purpose: str = "study") -> list[dict]:
+               traces: str | None = "full", work_dir=None, provenance: dict | None = None,
+               purpose: str = "study") -> list[dict]:
     """Simulate every (g_exc_nS, g_inh_nS) of ``points`` on one network; write into ``out_dirs``.
 
-    ``recordings``: neo Blocks with traces (the study) or a spike table only (the map).
-    ``purpose`` ("study", "map", "bench") goes into the record.
+    ``traces``: what ``traces.npz`` holds (:mod:`vabench.recording`): "full" traces, only the
+    "lfp" proxy, or None for no trace file (the map). ``purpose`` ("study", "map", "bench")
+    goes into the record.
     """
     t_job = time.perf_counter()
     started = _dt.datetime.now(_dt.timezone.utc)
@@ -74,7 +80,8 @@ def run_points(network_path, backend: str, points: list[tuple[float, float]], pa
         for k, (result, out_dir) in enumerate(zip(engine.simulate(net, points), out_dirs)):
             out_dir = Path(out_dir)
             t0 = time.perf_counter()
-            n_spikes = _write(result, net, spec, out_dir, recordings)
+            n_spikes = write_recordings(out_dir, result.spikes, result.traces, result.traced, result.trace_dt_ms, spec.cell,
+                                        traces)
             # setup_s: the job's fixed cost (engine, imports, network), counted on its first point
             timings = dict(result.timings_s, write_s=time.perf_counter() - t0, setup_s=fixed_s if k == 0 else 0.0)
             record = {
@@ -102,48 +109,21 @@ def run_points(network_path, backend: str, points: list[tuple[float, float]], pa
     return records
 
 
-def _write(result, net: dict, spec: RunSpec, out_dir: Path, recordings: bool) -> dict:
-    """The point's recordings into ``out_dir``; the spike count per population."""
-    n_spikes = {pop: int(len(result.spikes[pop][1])) for pop in POPULATIONS}
-    if not recordings:
-        import pandas as pd
-
-        frames = [pd.DataFrame({"population": pop, "cell": np.asarray(c, np.int32), "time_ms": np.asarray(t, np.float64)})
-                  for pop, (c, t) in result.spikes.items()]
-        df = pd.concat(frames, ignore_index=True)
-        df["population"] = pd.Categorical(df["population"], categories=POPULATIONS)
-        write_spikes(out_dir / "spikes.parquet", df.sort_values(["population", "time_ms", "cell"], kind="stable")
-                     .reset_index(drop=True))
-        return n_spikes
-    import neo
-
-    from vabench.recording import block_from_arrays
-
-    sizes = {"exc": net["n_exc"], "inh": net["n_inh"]}
-    for pop in POPULATIONS:
-        cells, times = result.spikes[pop]
-        block = block_from_arrays(pop, sizes[pop], cells, times, spec.t_stop_ms, result.traces.get(pop), result.traced[pop],
-                                  result.trace_dt_ms)
-        with atomic_path(out_dir / f"{pop}.neo.pkl") as tmp:
-            neo.io.PickleIO(str(tmp)).write_block(block)
-        del block  # one population's recording in memory at a time (peak memory at N=10,000)
-    return n_spikes
-
-
 def simulate(network_path, backend: str, g_exc_nS: float, g_inh_nS: float, params: dict, out_dir, work_dir=None,
-             provenance: dict | None = None) -> dict:
-    """One weight set on one backend with full recordings: the study's simulate job."""
+             provenance: dict | None = None, traces: str = "full") -> dict:
+    """One weight set on one backend with its recordings: the study's simulate job.
+    ``traces``: "full" (v, gsyn of the traced cells) or "lfp" (their LFP proxy only)."""
     out_dir = Path(out_dir)
-    return run_points(network_path, backend, [(g_exc_nS, g_inh_nS)], params, [out_dir], recordings=True,
+    return run_points(network_path, backend, [(g_exc_nS, g_inh_nS)], params, [out_dir], traces=traces,
                       work_dir=work_dir or out_dir / f"{backend}-work", provenance=provenance)[0]
 
 
 def simulate_map_points(network_path, backend: str, points: list, params: dict, out_dirs: list, work_dir=None,
-                        provenance: dict | None = None) -> list[dict]:
+                        provenance: dict | None = None, purpose: str = "map") -> list[dict]:
     """Simulate map points [(g_exc, g_inh), ...] on one network in one process; write
     spikes.parquet and run.json per point."""
     return run_points(network_path, backend, [(float(x), float(y)) for x, y in points], params, out_dirs,
-                      recordings=False, work_dir=work_dir, provenance=provenance, purpose="map")
+                      traces=None, work_dir=work_dir, provenance=provenance, purpose=purpose)
 
 
 def simulate_row(network_path, backend: str, g_exc_nS: float, g_inh_values: list[float], params: dict, out_dirs: list,
@@ -151,3 +131,22 @@ def simulate_row(network_path, backend: str, g_exc_nS: float, g_inh_values: list
     """Every (g_exc, g_inh) point of one row (the bench's unit)."""
     return simulate_map_points(network_path, backend, [(g_exc_nS, g) for g in g_inh_values], params, out_dirs, work_dir,
                                provenance)
+
+
+def simulate_check(points_table, network_path, backend: str, params: dict, out_dir, n_points: int, benchmark_point,
+                   reused: list[str], work_dir=None, provenance: dict | None = None) -> list[dict]:
+    """Simulate the check points of a finished map (``points_table``) on one network with the
+    reference engine, every point in one process, one folder per point in ``out_dir``; the
+    points in ``reused`` (weight labels a study run provides) are not simulated."""
+    from vabench.config import weights_label
+    from vabench.grid import check_points
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    chosen = [p for p in check_points(points_table, n_points, benchmark_point) if weights_label(*p) not in reused]
+    log.info("checking %d point(s) on %s with %s%s", len(chosen), Path(network_path).parent.name, backend,
+             f"; {', '.join(reused)} read from the study's run" if reused else "")
+    if not chosen:
+        return []
+    return simulate_map_points(network_path, backend, chosen, params, [out_dir / weights_label(*p) for p in chosen],
+                               work_dir=work_dir, provenance=provenance, purpose="check")

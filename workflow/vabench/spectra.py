@@ -1,11 +1,5 @@
-"""Power spectra of one run (Welch) and their parameterisation (FOOOF).
-
-Signals, all sampled at ``bin_ms`` from ``t_start_ms`` (skipping the thalamic kick) to t_stop:
-
-- ``exc_rate``, ``inh_rate``: population rates (spikes per cell per second, Hz);
-- ``lfp_proxy``: mean over the traced excitatory cells of the summed absolute synaptic
-  currents |g_exc (v - E_exc)| + |g_inh (v - E_inh)| (nA), the proxy of Mazzoni et al.
-  (2015) for a local field potential; NaN when no cell was traced.
+"""Power spectra of one run (Welch) and their parameterisation (FOOOF), of the signals of
+:mod:`vabench.signals` (population rates and the LFP proxy, after the thalamic kick).
 
 FOOOF (``fooof`` 1.1, which the seed notebook imports; its successor ``specparam`` exists on
 PyPI only as a 2.0 pre-release) fits an aperiodic offset and exponent plus Gaussian peaks.
@@ -21,17 +15,41 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import sys
 import warnings
 
 import numpy as np
 import pandas as pd
 from scipy.signal import welch
 
-from vabench.stats import population_rate
+from vabench.signals import SIGNALS
 
 log = logging.getLogger(__name__)
 
-SIGNALS = ("exc_rate", "inh_rate", "lfp_proxy")
+
+class _NoPlotting:
+    """An import hook that refuses matplotlib (see :func:`_fooof_class`)."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name == "matplotlib" or name.startswith("matplotlib."):
+            raise ImportError("vabench: no plotting in a spectra job")
+        return None
+
+
+def _fooof_class():
+    """``fooof.FOOOF``, imported without matplotlib where the process has not imported it:
+    fooof 1.1 imports its plotting module at import (about 1 s for matplotlib) and skips it
+    when the import fails (its ``safe_import``); fitting needs no plotting."""
+    if "fooof" not in sys.modules and "matplotlib" not in sys.modules:
+        hook = _NoPlotting()
+        sys.meta_path.insert(0, hook)
+        try:
+            import fooof  # noqa: F401
+        finally:
+            sys.meta_path.remove(hook)
+    from fooof import FOOOF
+
+    return FOOOF
 
 
 def welch_psd(x: np.ndarray, fs_hz: float, segment_ms: float) -> tuple[np.ndarray, np.ndarray]:
@@ -60,8 +78,7 @@ def fit_fooof(freqs: np.ndarray, power: np.ndarray, freq_range_hz, max_n_peaks: 
         peak_width_limits = (floor, max(20.0, 2.0 * floor))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        from fooof import FOOOF
-
+        FOOOF = _fooof_class()
         fm = FOOOF(peak_width_limits=list(peak_width_limits), max_n_peaks=max_n_peaks, aperiodic_mode="fixed", verbose=True)
         printed = io.StringIO()
         try:
@@ -84,33 +101,6 @@ def fit_fooof(freqs: np.ndarray, power: np.ndarray, freq_range_hz, max_n_peaks: 
     peaks = [{"freq_hz": float(c), "power": float(p), "bandwidth_hz": float(w)} for c, p, w in np.atleast_2d(fm.peak_params_) if np.isfinite(c)]
     return {"offset": float(offset), "exponent": float(exponent), "error": float(fm.error_),
             "r_squared": float(fm.r_squared_), "peaks": peaks}
-
-
-def run_signals(spikes: pd.DataFrame, traces: dict, n_cells: dict, t_stop_ms: float, cell: dict,
-                bin_ms: float, t_start_ms: float) -> dict:
-    """The three signals of one run, sampled every ``bin_ms`` in [t_start_ms, t_stop_ms)."""
-    out = {}
-    for pop in ("exc", "inh"):
-        centres, rate = population_rate(spikes, pop, n_cells[pop], t_stop_ms, bin_ms)
-        out[f"{pop}_rate"] = rate[centres >= t_start_ms]
-    n_bins = len(out["exc_rate"])
-    v, ge, gi = (np.asarray(traces.get(f"exc_{k}", np.empty((0, 0))), float) for k in ("v_mV", "gsyn_exc_uS", "gsyn_inh_uS"))
-    if v.size == 0:
-        out["lfp_proxy"] = np.full(n_bins, np.nan)
-        return out
-    # uS * mV = nA
-    current = np.abs(ge * (v - cell["e_rev_E"])) + np.abs(gi * (v - cell["e_rev_I"]))
-    lfp = current.mean(axis=0)
-    t = np.asarray(traces["t_ms"])
-    edges = np.arange(0.0, t_stop_ms + bin_ms / 2, bin_ms)
-    idx = np.digitize(t, edges) - 1
-    ok = (idx >= 0) & (idx < len(edges) - 1)
-    sums = np.bincount(idx[ok], weights=lfp[ok], minlength=len(edges) - 1)
-    counts = np.bincount(idx[ok], minlength=len(edges) - 1)
-    binned = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
-    centres = (edges[:-1] + edges[1:]) / 2
-    out["lfp_proxy"] = binned[centres >= t_start_ms]
-    return out
 
 
 def _fit_row(name: str, fit: dict | None, note: str = "") -> dict:

@@ -1,8 +1,7 @@
-"""Spike-train statistics of one run, over the analysis window [t_start, t_stop).
+"""Population statistics of one run, over the analysis window [t_start, t_stop).
 
-Per cell: rate, CV and LV of the inter-spike intervals (only from cells with at least
-``analysis.min_spikes_cv`` spikes in the window). Per population: the median CV and LV,
-pairwise spike-count correlation coefficients of a fixed sample of cells, and the
+Per population: the aggregates of the per-cell and per-pair measures of
+:mod:`vabench.spiketrains` (mean rate, median CV and LV, mean pairwise correlation), and the
 spike-count chi² (Golomb's synchrony measure) over the time the network was alive.
 Per run: a censored survival time, the end of the last 20 ms bin in which the rate of all
 cells was at least ``analysis.sustained_min_rate_hz``; ``sustained`` means it reached t_stop.
@@ -13,15 +12,10 @@ about 19 Hz against 16 Hz later, and would bias every rate.
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
 
 from vabench.io import POPULATIONS
-
-CORRELATION_BIN_MS = 5.0
-CORRELATION_CELLS = 50  # 50 cells per population give 1225 pairs
 
 
 def firing_rates(spike_times_by_cell: dict[int, np.ndarray], n_cells: int, t_start_ms: float, t_stop_ms: float) -> np.ndarray:
@@ -34,55 +28,9 @@ def firing_rates(spike_times_by_cell: dict[int, np.ndarray], n_cells: int, t_sta
     return rates
 
 
-def isi_stats(spike_times: np.ndarray, min_spikes: int = 3) -> tuple[float, float]:
-    """(CV, LV) of the inter-spike intervals; NaN with fewer than ``min_spikes`` (at least 3) spikes.
-
-    elephant's ``cv`` is scipy's variation (std/mean, ddof=0), the CV of Brette et al. (2007);
-    its ``lv`` is Shinomoto's local variation (1 for Poisson, 0 for a regular train).
-    """
-    from elephant.statistics import cv, lv
-
-    spike_times = np.sort(np.asarray(spike_times, dtype=float))
-    if spike_times.size < max(min_spikes, 3):
-        return float("nan"), float("nan")
-    isi = np.diff(spike_times)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # quantities' deprecation notice inside elephant
-        return float(cv(isi)), float(lv(isi, with_nan=True))
-
-
-def cv_isi(spike_times: np.ndarray, min_spikes: int = 3) -> float:
-    """Coefficient of variation of the inter-spike intervals; NaN with fewer than ``min_spikes`` spikes."""
-    return isi_stats(spike_times, min_spikes)[0]
-
-
 def in_window(spikes: pd.DataFrame, t_start_ms: float, t_stop_ms: float) -> pd.DataFrame:
     t = spikes["time_ms"]
     return spikes[(t >= t_start_ms) & (t < t_stop_ms)]
-
-
-def cell_table(spikes: pd.DataFrame, n_cells: dict, t_stop_ms: float, min_spikes_cv: int = 3,
-               t_start_ms: float = 0.0) -> pd.DataFrame:
-    """One row per cell of each population over [t_start, t_stop): population, cell, n_spikes, rate_hz, cv_isi, lv."""
-    spikes = in_window(spikes, t_start_ms, t_stop_ms)
-    frames = []
-    for pop in POPULATIONS:
-        sp = spikes[spikes["population"] == pop]
-        counts = np.bincount(sp["cell"].to_numpy(), minlength=n_cells[pop])[: n_cells[pop]]
-        cvs = np.full(n_cells[pop], np.nan)
-        lvs = np.full(n_cells[pop], np.nan)
-        for c, g in sp.groupby("cell", sort=True, observed=True):
-            if len(g) >= min_spikes_cv:
-                cvs[int(c)], lvs[int(c)] = isi_stats(g["time_ms"].to_numpy(), min_spikes_cv)
-        frames.append(pd.DataFrame({
-            "population": pop,
-            "cell": np.arange(n_cells[pop], dtype=np.int32),
-            "n_spikes": counts.astype(np.int64),
-            "rate_hz": counts / ((t_stop_ms - t_start_ms) * 1e-3),
-            "cv_isi": cvs,
-            "lv": lvs,
-        }))
-    return pd.concat(frames, ignore_index=True)
 
 
 def population_rate(spikes: pd.DataFrame, population: str | None, n_cells: int, t_stop_ms: float, bin_ms: float = 1.0):
@@ -142,64 +90,13 @@ def spike_count_chi2(spikes: pd.DataFrame, n_cells: dict, t_start_ms: float, t_s
     return float(counts.mean(axis=0).var() / mean_var) if mean_var > 0 else float("nan")
 
 
-def correlation_sample(n_active: np.ndarray, k: int = CORRELATION_CELLS, seed: int = 0) -> np.ndarray:
-    """Indices of up to ``k`` cells, drawn with a fixed seed among cells with at least 2 spikes."""
-    candidates = np.flatnonzero(n_active >= 2)
-    if candidates.size <= k:
-        return candidates
-    return np.sort(np.random.default_rng(seed).choice(candidates, size=k, replace=False))
-
-
-def pairwise_correlations(spikes: pd.DataFrame, n_cells: dict, t_start_ms: float, t_stop_ms: float,
-                          bin_ms: float = CORRELATION_BIN_MS, k: int = CORRELATION_CELLS) -> pd.DataFrame:
-    """Spike-count correlation coefficients of every pair of a sample of ``k`` cells per population
-    (elephant's BinnedSpikeTrain + correlation_coefficient): population, cell_a, cell_b, corr."""
-    import neo
-    import quantities as pq
-    from elephant.conversion import BinnedSpikeTrain
-    from elephant.spike_train_correlation import correlation_coefficient
-
-    frames = []
-    spikes = in_window(spikes, t_start_ms, t_stop_ms)
-    n_bins = int((t_stop_ms - t_start_ms) // bin_ms)
-    for pop in POPULATIONS:
-        sp = spikes[spikes["population"] == pop]
-        counts = np.bincount(sp["cell"].to_numpy(), minlength=n_cells[pop])
-        chosen = correlation_sample(counts)
-        if n_bins < 3 or chosen.size < 2:
-            continue
-        stop = t_start_ms + n_bins * bin_ms
-        by_cell = dict(tuple(sp.groupby("cell", observed=True)["time_ms"]))
-        trains = [neo.SpikeTrain(np.asarray(by_cell.get(c, []))[np.asarray(by_cell.get(c, [])) < stop],
-                                 t_start=t_start_ms, t_stop=stop, units="ms") for c in chosen]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            binned = BinnedSpikeTrain(trains, bin_size=bin_ms * pq.ms, t_start=t_start_ms * pq.ms, t_stop=stop * pq.ms)
-            cc = correlation_coefficient(binned)
-        ia, ib = np.triu_indices(chosen.size, k=1)
-        frames.append(pd.DataFrame({"population": pop, "cell_a": chosen[ia].astype(np.int32),
-                                    "cell_b": chosen[ib].astype(np.int32), "corr": cc[ia, ib]}))
-    if not frames:
-        return pd.DataFrame(columns=["population", "cell_a", "cell_b", "corr"])
-    return pd.concat(frames, ignore_index=True)
-
-
-def run_summary(spikes: pd.DataFrame, cells: pd.DataFrame, t_stop_ms: float, analysis: dict,
-                pairs: pd.DataFrame | None = None, n_cells: dict | None = None) -> pd.DataFrame:
-    """One row per population over the analysis window: rates, median CV and LV, mean pairwise
-    correlation, spike-count chi² over the alive window, survival time and ``sustained``."""
-    t_start = analysis.get("t_start_ms", 0.0)
-    n_total = len(cells)
-    if n_cells is None:
-        n_cells = {pop: int((cells["population"] == pop).sum()) for pop in POPULATIONS}
-    survival = survival_time(spikes, n_total, t_stop_ms, analysis.get("survival_bin_ms", 20.0),
-                             analysis["sustained_min_rate_hz"])
-    sustained = survival >= t_stop_ms
-    chi2 = spike_count_chi2(spikes, n_cells, t_start, min(survival, t_stop_ms))
+def cell_summary(cells: pd.DataFrame, pairs: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per population, the aggregates of the per-cell table and of the pair correlations: cells,
+    spikes, mean and SD of the rates, median and mean CV, median LV, cells with a CV, mean
+    pairwise correlation and pairs."""
     rows = []
     for pop in POPULATIONS:
         c = cells[cells["population"] == pop]
-        sp = spikes[spikes["population"] == pop]
         corr = pairs.loc[pairs["population"] == pop, "corr"].dropna() if pairs is not None else pd.Series(dtype=float)
         rows.append({
             "population": pop,
@@ -213,10 +110,36 @@ def run_summary(spikes: pd.DataFrame, cells: pd.DataFrame, t_stop_ms: float, ana
             "n_cells_cv": int(c["cv_isi"].notna().sum()),
             "corr": float(corr.mean()) if len(corr) else float("nan"),
             "n_pairs": int(len(corr)),
-            "spike_count_chi2": chi2,
-            "last_spike_ms": float(sp["time_ms"].max()) if len(sp) else float("nan"),
-            "survival_ms": survival,
-            "sustained": bool(sustained),
-            "t_start_ms": float(t_start),
         })
     return pd.DataFrame(rows)
+
+
+def network_summary(spikes: pd.DataFrame, n_cells: dict, t_stop_ms: float, analysis: dict) -> pd.DataFrame:
+    """Per population, what the spikes of the whole run say: the spike-count chi² over the alive
+    window, the last spike, the survival time and ``sustained``, and the window's start."""
+    t_start = analysis.get("t_start_ms", 0.0)
+    survival = survival_time(spikes, sum(n_cells.values()), t_stop_ms, analysis.get("survival_bin_ms", 20.0),
+                             analysis["sustained_min_rate_hz"])
+    chi2 = spike_count_chi2(spikes, n_cells, t_start, min(survival, t_stop_ms))
+    rows = []
+    for pop in POPULATIONS:
+        sp = spikes[spikes["population"] == pop]
+        rows.append({"population": pop, "spike_count_chi2": chi2,
+                     "last_spike_ms": float(sp["time_ms"].max()) if len(sp) else float("nan"),
+                     "survival_ms": survival, "sustained": bool(survival >= t_stop_ms), "t_start_ms": float(t_start)})
+    return pd.DataFrame(rows)
+
+
+def run_summary(spikes: pd.DataFrame, cells: pd.DataFrame, t_stop_ms: float, analysis: dict,
+                pairs: pd.DataFrame | None = None, n_cells: dict | None = None) -> pd.DataFrame:
+    """One row per population over the analysis window: rates, median CV and LV, mean pairwise
+    correlation (:func:`cell_summary`), spike-count chi² over the alive window, survival time
+    and ``sustained`` (:func:`network_summary`)."""
+    if n_cells is None:
+        n_cells = {pop: int((cells["population"] == pop).sum()) for pop in POPULATIONS}
+    return join_summaries(cell_summary(cells, pairs), network_summary(spikes, n_cells, t_stop_ms, analysis))
+
+
+def join_summaries(cells_part: pd.DataFrame, network_part: pd.DataFrame) -> pd.DataFrame:
+    """The summary rows from their two parts, one row per population, columns in that order."""
+    return cells_part.merge(network_part, on="population", how="left", sort=False)

@@ -1,37 +1,31 @@
-"""The sustained-activity map: a g_exc x g_inh grid simulated per backend and network seed.
+"""The sustained-activity map's analysis: one row per point of a g_exc x g_inh grid simulated
+per backend and network seed (rates, CV, survival, ``sustained``), and the map checked against a
+reference engine on the same seeds.
 
-One job simulates ``sweep.rows_per_job`` rows of the grid (every g_inh of some g_exc; by
-default the whole grid) on one network in one process, and still writes one result folder
-per point: the fixed cost of a job (process start, imports, loading the network, a compile)
-is paid once per job instead of once per point. Engines that can reweight exactly do so
-between points; the others rebuild in the same process.
+One job simulates ``sweep.rows_per_job`` rows of the grid (:mod:`vabench.grid`; every g_inh of
+some g_exc; by default the whole grid) on one network in one process, and still writes one
+result folder per point: the fixed cost of a job (process start, imports, loading the network,
+a compile) is paid once per job instead of once per point. Engines that can reweight exactly do
+so between points; the others rebuild in the same process.
 """
 
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 log = logging.getLogger(__name__)
 
 
-def axis_values(spec) -> list[float]:
-    """A grid axis from a list or from {start, stop, num} (stop included), rounded to 1e-6."""
-    if isinstance(spec, dict):
-        values = np.linspace(spec["start"], spec["stop"], spec["num"])
-    else:
-        values = np.asarray(spec, dtype=float)
-    return sorted({round(float(v), 6) for v in values})
-
-
 def row_points(spike_paths, run_paths, analysis: dict) -> pd.DataFrame:
     """One row per point: rates and median CVs over [analysis.t_start_ms, t_stop), spike-count
     chi² over the alive window, survival time and the sustained verdict."""
-    from vabench.analysis import population_sizes, read_run_info
+    from vabench.runinfo import population_sizes, read_run_info
     from vabench.io import read_spikes
-    from vabench.stats import cell_table, run_summary
+    from vabench.spiketrains import cell_table
+    from vabench.stats import run_summary
 
     rows = []
     for sp_path, run_path in zip(spike_paths, run_paths):
@@ -53,32 +47,6 @@ def row_points(spike_paths, run_paths, analysis: dict) -> pd.DataFrame:
             "virtual_run": bool(info.get("virtual_run")),
         })
     return pd.DataFrame(rows)
-
-
-def row_groups(g_exc_values: list[float], rows_per_job: int | None) -> list[list[float]]:
-    """The g_exc rows of the grid, in groups of ``rows_per_job`` (None: one group)."""
-    k = rows_per_job or len(g_exc_values)
-    return [g_exc_values[i:i + k] for i in range(0, len(g_exc_values), k)]
-
-
-def group_label(rows: list[float]) -> str:
-    """The job label of a group of rows: its first and last g_exc (nS)."""
-    return f"gexc~{rows[0]!r}-{rows[-1]!r}"
-
-
-def edge_points(points: pd.DataFrame, n_points: int, benchmark_point) -> list[tuple[float, float]]:
-    """The points to check a map against another engine: the ``n_points`` whose fraction of
-    seeds that sustained is nearest 1/2 (the edge; ties: lower g_exc, then g_inh), then the
-    benchmark point if it is on the grid."""
-    frac = points.groupby(["g_exc_nS", "g_inh_nS"])["sustained"].mean().reset_index()
-    frac["distance"] = (frac["sustained"] - 0.5).abs()
-    frac = frac.sort_values(["distance", "g_exc_nS", "g_inh_nS"], kind="stable")
-    chosen = [(float(r.g_exc_nS), float(r.g_inh_nS)) for r in frac.head(n_points).itertuples()]
-    bench = (round(float(benchmark_point[0]), 6), round(float(benchmark_point[1]), 6))
-    on_grid = {(round(x, 6), round(y, 6)) for x, y in zip(frac["g_exc_nS"], frac["g_inh_nS"])}
-    if bench in on_grid and bench not in {(round(x, 6), round(y, 6)) for x, y in chosen}:
-        chosen.append(bench)
-    return chosen
 
 
 def map_check(map_points: pd.DataFrame, ref_points: pd.DataFrame, compare: dict) -> pd.DataFrame:
@@ -105,3 +73,23 @@ def map_check(map_points: pd.DataFrame, ref_points: pd.DataFrame, compare: dict)
                      "estimate": res["estimate"], "ci_low": res["ci_low"], "ci_high": res["ci_high"], "margin": margin,
                      "p_mcnemar": res["p_value"], "discordant": res["n10"] + res["n01"], "verdict": verdict})
     return pd.DataFrame(rows)
+
+
+def check_table(points_table, checked_dirs, study_runs, analysis: dict, compare: dict, out) -> pd.DataFrame:
+    """The map's check table (:func:`map_check`) from the reference's runs: every point folder
+    of ``checked_dirs`` and the study's runs ``study_runs`` ([(spikes, run.json), ...]) that the
+    check reuses, restricted to the check points of the map."""
+    from vabench.io import write_tsv
+
+    points = pd.read_csv(points_table, sep="\t")
+    runs = [(d / "spikes.parquet", d / "run.json") for folder in checked_dirs
+            for d in sorted(Path(folder).iterdir()) if (d / "run.json").exists()] + [tuple(r) for r in study_runs]
+    ref = row_points([s for s, _ in runs], [r for _, r in runs], analysis)
+    if len(ref):
+        ref = ref.sort_values(["seed", "g_exc_nS", "g_inh_nS"], kind="stable").reset_index(drop=True)
+    table = map_check(points, ref, compare)
+    write_tsv(out, table)
+    for row in table.itertuples():
+        log.info(f"g_exc {row.g_exc_nS} g_inh {row.g_inh_nS}: sustained {row.sustained_map:.0%} ({row.backend_map}) vs "
+                 f"{row.sustained_ref:.0%} ({row.backend_ref}) over {row.n_pairs} seeds: {row.verdict}")
+    return table

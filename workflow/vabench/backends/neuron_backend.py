@@ -1,8 +1,15 @@
 """NEURON through PyNN.
 
-Quirk: ``import pyNN.neuron`` compiles PyNN's NMODL files (nrnivmodl, ~30 s) the first time
-in an environment. Parallel simulate jobs would race on that compile, so ``make setup``
-(and :func:`compile_mechanisms`) does it once beforehand.
+Quirks:
+
+- ``import pyNN.neuron`` compiles PyNN's NMODL files (nrnivmodl, ~30 s) the first time in an
+  environment. Parallel simulate jobs would race on that compile, so ``make setup`` (and
+  :func:`compile_mechanisms`) does it once beforehand.
+- The synapses are NEURON NetCons made here, the ones PyNN's ``FromListConnector`` makes, in
+  its order (one ``ParallelContext.gid_connect`` per synapse, targets in PyNN's order, each
+  target's sources in that order: the same event order, so the same spikes, tested). PyNN
+  builds a Python ``Connection`` object and translates the synapse's parameters per synapse
+  and per target cell: 9 s of a 16-s job at N=4000, against about 2 s here.
 """
 
 from __future__ import annotations
@@ -25,8 +32,40 @@ class NeuronEngine(PyNNEngine):
     # Rebuilding NEURON in one process keeps old cells simulated; reset + new weights is exact.
     can_reweight = True
 
+    def __init__(self, spec):
+        super().__init__(spec)
+        self._alive: list = []
+
     def versions(self) -> dict:
         return package_versions("PyNN", "neuron", "numpy", "neo")
+
+    def make_projection(self, sim, pre_pop, post_pop, pre_idx, post_idx, weight_uS, receptor, label):
+        from pyNN.neuron.simulator import state
+
+        # PyNN's FromListConnector.connect: targets in its argsort order, sources in that order
+        conn_list = np.array(np.column_stack([pre_idx, post_idx]).astype(int))
+        if conn_list.size == 0:
+            return NetConProjection([], label)
+        conn_list = conn_list[np.argsort(conn_list[:, 1])]
+        targets = np.unique(conn_list[:, 1]).astype(int)
+        left = np.searchsorted(conn_list[:, 1], targets, "left")
+        right = np.searchsorted(conn_list[:, 1], targets, "right")
+        pre_gids = [int(gid) for gid in pre_pop.all_cells]
+        post_cells = post_pop.all_cells
+        connect, delay, netcons = state.parallel_context.gid_connect, float(self.spec.delay_ms), []
+        for target, lo, hi in zip(targets, left, right):
+            synapse = getattr(post_cells[target]._cell, receptor)
+            for source in conn_list[lo:hi, 0]:
+                nc = connect(pre_gids[source], synapse)
+                nc.weight[0] = weight_uS
+                nc.delay = delay
+                netcons.append(nc)
+        projection = NetConProjection(netcons, label)
+        self._alive.append(projection)  # a NetCon nobody refers to is deleted (PyNN keeps its Projections)
+        return projection
+
+    def set_weight(self, projection, weight_uS: float) -> None:
+        projection.set_weight(weight_uS)
 
     def spikes(self) -> dict:
         """Straight from PyNN's NEURON vectors: PyNN builds its Block with per-cell unit parsing and
@@ -59,3 +98,17 @@ class NeuronEngine(PyNNEngine):
     @property
     def trace_dt_ms(self) -> float:
         return self.model["populations"]["exc"].recorder.sampling_interval
+
+
+class NetConProjection:
+    """The NetCons of one projection (what the engine needs of PyNN's ``Projection``)."""
+
+    def __init__(self, netcons: list, label: str):
+        self.netcons, self.label = netcons, label
+
+    def __len__(self) -> int:
+        return len(self.netcons)
+
+    def set_weight(self, weight_uS: float) -> None:
+        for nc in self.netcons:
+            nc.weight[0] = weight_uS

@@ -54,12 +54,16 @@ def trace_array(traces: dict, pop: str, var: str) -> np.ndarray:
 
 
 def read_cells(path) -> pd.DataFrame:
-    """The per-cell table; an empty table with the right columns for an empty/headerless file."""
+    """The per-cell table (a path or a DataFrame); an empty table with the right columns for an
+    empty/headerless file."""
     cols = ["population", "cell", "n_spikes", "rate_hz", "cv_isi"]
-    try:
-        df = pd.read_csv(path, sep="\t")
-    except pd.errors.EmptyDataError:
-        return pd.DataFrame({c: [] for c in cols})
+    if isinstance(path, pd.DataFrame):
+        df = path.copy()
+    else:
+        try:
+            df = pd.read_csv(path, sep="\t")
+        except pd.errors.EmptyDataError:
+            return pd.DataFrame({c: [] for c in cols})
     for c in cols:
         if c not in df:
             df[c] = np.nan
@@ -169,11 +173,14 @@ def _panel_cv(ax, cells: pd.DataFrame, pop: str, note: str | None) -> None:
 
 # --------------------------------------------------------------------------- figure
 
-def fig24_caption(backends, summary_paths, seed) -> str:
-    """One network's caption: its seed, and which runs died (with a pointer to the ensemble)."""
+def fig24_caption(backends, summaries, seed) -> str:
+    """One network's caption: its seed, and which runs died (with a pointer to the ensemble).
+    ``summaries``: each run's summary rows (a DataFrame, or the path of a table)."""
     died = []
-    for backend, path in zip(backends, summary_paths):
-        s = pd.read_csv(path, sep="\t")
+    for backend, s in zip(backends, summaries):
+        s = s if isinstance(s, pd.DataFrame) else pd.read_csv(s, sep="\t")
+        if s.empty:
+            continue
         if "note" in s and s["note"].fillna("").iloc[0]:
             continue
         if not bool(s["sustained"].iloc[0]):
@@ -191,7 +198,8 @@ def plot_backends(runs: list[dict], out_png, out_svg, title: str, t_stop_ms: flo
                   raster_cells: int = 200, caption: str | None = None) -> None:
     """Draw the Fig. 24 layout, one column per run, and save it as ``out_png`` and ``out_svg``.
 
-    Each run is a dict with ``backend``, ``spikes``, ``traces``, ``cells`` (paths) and an
+    Each run is a dict with ``backend``, ``spikes``, ``traces`` (paths), ``cells`` (a path or
+    the run's rows of a cells table) and an
     optional ``note`` shown instead of 'no spikes' in empty panels.
     ISI bins are logarithmic from 1 ms to max(1000 ms, t_stop); CV(ISI) bins span 0-3
     (larger values are counted in the last bin).
