@@ -55,8 +55,9 @@ def ensure_slurm(timeout=600):
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     try:
         for cmd in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", *PACKAGES]):
-            proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout,
-                                  stdin=subprocess.DEVNULL)
+            proc = subprocess.run(
+                cmd, env=env, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL
+            )
             if proc.returncode != 0:
                 return f"SLURM is not installed and `{' '.join(cmd)}` failed: {proc.stderr.strip()[-300:]}"
     except (OSError, subprocess.TimeoutExpired) as err:
@@ -140,8 +141,9 @@ PartitionName=debug Nodes={self.host} Default=YES MaxTime=INFINITE State=UP
 
     def _start(self, name, cmd, **kwargs):
         log = open(self.base / "log" / f"{name}.out", "w")
-        self.procs[name] = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
-                                            stdin=subprocess.DEVNULL, **kwargs)
+        self.procs[name] = subprocess.Popen(
+            cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, **kwargs
+        )
         log.close()
 
     def _check_alive(self):
@@ -166,10 +168,20 @@ PartitionName=debug Nodes={self.host} Default=YES MaxTime=INFINITE State=UP
         munge_dir.chmod(0o755)
         self.munge_socket = munge_dir / "munge.socket"
         key = self._munge_key(munge_dir, munge_user)
-        self._start("munged", [program("munged"), "--foreground", f"--socket={self.munge_socket}",
-                               f"--key-file={key}", f"--log-file={munge_dir}/munged.log",
-                               f"--pid-file={munge_dir}/munged.pid", f"--seed-file={munge_dir}/munged.seed"],
-                    user=munge_user.pw_uid, group=munge_user.pw_gid)
+        self._start(
+            "munged",
+            [
+                program("munged"),
+                "--foreground",
+                f"--socket={self.munge_socket}",
+                f"--key-file={key}",
+                f"--log-file={munge_dir}/munged.log",
+                f"--pid-file={munge_dir}/munged.pid",
+                f"--seed-file={munge_dir}/munged.seed",
+            ],
+            user=munge_user.pw_uid,
+            group=munge_user.pw_gid,
+        )
         self._wait(lambda: self.munge_socket.exists(), timeout, "munged socket")
 
         self._write_conf()
@@ -188,8 +200,12 @@ PartitionName=debug Nodes={self.host} Default=YES MaxTime=INFINITE State=UP
         raise RuntimeError(f"SLURM test cluster: no {what} after {timeout} s:\n{self.logs()}")
 
     def node_state(self):
-        proc = subprocess.run([program("sinfo"), "-h", "-N", "-o", "%t", "-n", self.host],
-                              capture_output=True, text=True, stdin=subprocess.DEVNULL)
+        proc = subprocess.run(
+            [program("sinfo"), "-h", "-N", "-o", "%t", "-n", self.host],
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+        )
         return proc.stdout.strip() if proc.returncode == 0 else None
 
     def logs(self, tail=3000):
@@ -203,14 +219,18 @@ PartitionName=debug Nodes={self.host} Default=YES MaxTime=INFINITE State=UP
     # -- tear-down ---------------------------------------------------------------------
     def stop(self):
         if "slurmctld" in self.procs and self.procs["slurmctld"].poll() is None:
-            jobs = subprocess.run([program("squeue"), "-h", "-o", "%i"], capture_output=True, text=True,
-                                  stdin=subprocess.DEVNULL).stdout.split()
+            jobs = subprocess.run(
+                [program("squeue"), "-h", "-o", "%i"], capture_output=True, text=True, stdin=subprocess.DEVNULL
+            ).stdout.split()
             if jobs:
                 subprocess.run([program("scancel"), *jobs], capture_output=True, stdin=subprocess.DEVNULL)
                 deadline = time.monotonic() + 15
-                while time.monotonic() < deadline and subprocess.run(
-                        [program("squeue"), "-h", "-o", "%i"], capture_output=True, text=True,
-                        stdin=subprocess.DEVNULL).stdout.split():
+                while (
+                    time.monotonic() < deadline
+                    and subprocess.run(
+                        [program("squeue"), "-h", "-o", "%i"], capture_output=True, text=True, stdin=subprocess.DEVNULL
+                    ).stdout.split()
+                ):
                     time.sleep(0.5)
         for name in ("slurmd", "slurmctld", "munged"):
             proc = self.procs.pop(name, None)

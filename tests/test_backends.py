@@ -9,13 +9,15 @@ import pytest
 
 from vabench.io import read_spikes
 
-from conftest import ROOT, TINY
+from conftest import TINY
 
 BACKENDS = ["nest", "neuron", "brian2", "brian2-native"]
 
 
 def vabench(*args):
-    proc = subprocess.run([sys.executable, "-m", "vabench", *map(str, args)], capture_output=True, text=True, timeout=900)
+    proc = subprocess.run(
+        [sys.executable, "-m", "vabench", *map(str, args)], capture_output=True, text=True, timeout=900
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     return proc
 
@@ -29,8 +31,21 @@ def runs(tmp_path_factory):
     out = {}
     for backend in BACKENDS:
         run_dir = tmp / backend
-        vabench("simulate", "--configfile", TINY, "--network", net, "--backend", backend,
-                "--g-exc", 8, "--g-inh", 80, "--out-dir", run_dir)
+        vabench(
+            "simulate",
+            "--configfile",
+            TINY,
+            "--network",
+            net,
+            "--backend",
+            backend,
+            "--g-exc",
+            8,
+            "--g-inh",
+            80,
+            "--out-dir",
+            run_dir,
+        )
         vabench("extract", "--configfile", TINY, "--run-dir", run_dir)
         vabench("stats", "--configfile", TINY, "--run-dir", run_dir)
         out[backend] = run_dir
@@ -63,8 +78,26 @@ def test_same_network_same_first_spikes(runs):
 
 
 def test_unknown_backend_is_refused_in_one_line(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "vabench", "simulate", "--network", tmp_path / "x.npz", "--backend", "nestt",
-                           "--g-exc", "4", "--g-inh", "51", "--out-dir", tmp_path / "run"], capture_output=True, text=True)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "vabench",
+            "simulate",
+            "--network",
+            tmp_path / "x.npz",
+            "--backend",
+            "nestt",
+            "--g-exc",
+            "4",
+            "--g-inh",
+            "51",
+            "--out-dir",
+            tmp_path / "run",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode != 0
     assert proc.stderr.strip().count("\n") == 0 and "nestt" in proc.stderr and "allowed values" in proc.stderr
     assert not (tmp_path / "run").exists()
@@ -97,8 +130,12 @@ def test_neuron_native_netcons_give_pyNNs_spikes(tiny_network):
 
     out = {}
     for how in ("native", "pynn"):
-        proc = subprocess.run([sys.executable, "-c", NEURON_CONNECT, str(TINY), str(tiny_network), how],
-                              capture_output=True, text=True, timeout=900)
+        proc = subprocess.run(
+            [sys.executable, "-c", NEURON_CONNECT, str(TINY), str(tiny_network), how],
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
         assert proc.returncode == 0, proc.stderr[-3000:]
         out[how] = json.loads(proc.stdout.strip().splitlines()[-1])
     assert len(out["native"]["exc"][1]) > 500

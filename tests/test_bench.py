@@ -8,14 +8,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import ROOT
 from vabench.bench import load_bench_config
 from vabench.config import ConfigError
 
+from conftest import ROOT
+
 BENCH_TINY = ROOT / "tests" / "data" / "bench-tiny.yaml"
 # the map part shrunk too (its default is N=4000, 1 s, 121 points); brian2-standalone compiles in it
-TINY_MAP = {"n_cells": 500, "t_stop_ms": 100.0,
-            "runs": [{"backend": "nest", "points": 2}, {"backend": "brian2-standalone", "points": 3}]}
+TINY_MAP = {
+    "n_cells": 500,
+    "t_stop_ms": 100.0,
+    "runs": [{"backend": "nest", "points": 2}, {"backend": "brian2-standalone", "points": 3}],
+}
 
 
 @pytest.fixture(scope="module")
@@ -25,8 +29,24 @@ def bench(tmp_path_factory):
 
     out = tmp_path_factory.mktemp("bench")
     (out / "bench.yaml").write_text(yaml.safe_dump({**yaml.safe_load(BENCH_TINY.read_text()), "map": TINY_MAP}))
-    proc = subprocess.run([sys.executable, "-m", "vabench.bench", "all", "--config", "bench.yaml", "--out", "bench",
-                           "--figure", "bench.png"], cwd=out, capture_output=True, text=True, timeout=1200)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "vabench.bench",
+            "all",
+            "--config",
+            "bench.yaml",
+            "--out",
+            "bench",
+            "--figure",
+            "bench.png",
+        ],
+        cwd=out,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     return out, proc
 
@@ -37,7 +57,9 @@ def test_bench_table(bench):
     table = pd.read_csv(out / "bench" / "bench.tsv", sep="\t")
     rows = set(zip(table.backend, table.threads, table.n_cells))
     assert rows == {("nest", 1, 200), ("nest", 2, 200), ("brian2-native", 1, 200), ("nest", 1, 500), ("nest", 2, 500)}
-    assert (table.loc[table.n_cells == 200, "repeats"] == 2).all() and (table.loc[table.n_cells == 500, "repeats"] == 1).all()
+    assert (table.loc[table.n_cells == 200, "repeats"] == 2).all() and (
+        table.loc[table.n_cells == 500, "repeats"] == 1
+    ).all()
     for m in ("setup_s", "build_s", "run_s", "write_s", "job_s", "rtf", "peak_mb", "spikes_per_s"):
         assert (table[f"{m}_min"] <= table[m] + 1e-12).all() and (table[m] <= table[f"{m}_max"] + 1e-12).all(), m
         assert (table[m] > 0).all(), m
@@ -91,18 +113,33 @@ def test_bench_map_throughput_config_errors(tmp_path, bad, message):
     import yaml
 
     (tmp_path / "bench.yaml").write_text(yaml.safe_dump(bad))
-    proc = subprocess.run([sys.executable, "-m", "vabench.bench", "map-throughput", "--config", str(tmp_path / "bench.yaml"),
-                           "--out", str(tmp_path / "out")], capture_output=True, text=True)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "vabench.bench",
+            "map-throughput",
+            "--config",
+            str(tmp_path / "bench.yaml"),
+            "--out",
+            str(tmp_path / "out"),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize("bad, key", [
-    ({"repeats": 0}, "repeats"),
-    ({"runs": [{"backend": "nestt"}]}, "runs.0.backend"),
-    ({"networks": [{"n_cells": 100}]}, "networks.0"),
-    ({"speed": 1}, "speed"),
-])
+@pytest.mark.parametrize(
+    "bad, key",
+    [
+        ({"repeats": 0}, "repeats"),
+        ({"runs": [{"backend": "nestt"}]}, "runs.0.backend"),
+        ({"networks": [{"n_cells": 100}]}, "networks.0"),
+        ({"speed": 1}, "speed"),
+    ],
+)
 def test_bench_config_errors(tmp_path, bad, key):
     import yaml
 
@@ -113,8 +150,11 @@ def test_bench_config_errors(tmp_path, bad, key):
     msg = str(err.value)
     assert key in msg and "\n" not in msg
     out = tmp_path / "out"
-    proc = subprocess.run([sys.executable, "-m", "vabench.bench", "all", "--config", str(path), "--out", str(out)],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "vabench.bench", "all", "--config", str(path), "--out", str(out)],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 2 and key in proc.stderr and not out.exists()
 
 
@@ -122,8 +162,13 @@ def test_default_bench_config_is_valid():
     cfg = load_bench_config(ROOT / "config" / "bench.yaml")
     assert cfg["repeats"] >= 3
     assert {n["n_cells"] for n in cfg["networks"]} >= {1000, 4000, 10000}
-    assert {(r["backend"], r["threads"]) for r in cfg["runs"]} >= {("nest", 1), ("nest", 2), ("neuron", 1), ("brian2", 1),
-                                                                  ("brian2-native", 1)}
+    assert {(r["backend"], r["threads"]) for r in cfg["runs"]} >= {
+        ("nest", 1),
+        ("nest", 2),
+        ("neuron", 1),
+        ("brian2", 1),
+        ("brian2-native", 1),
+    }
 
 
 @pytest.mark.slow
@@ -132,11 +177,14 @@ def test_fast_recording_equals_get_data(tiny_config, tiny_network, backend):
     """The engine's arrays read straight from the simulator's recorders, as the Block the driver
     writes, equal PyNN's get_data(), spikes and traces."""
     from vabench.backends import RunSpec, get_engine
-    from vabench.network import load_network
     from vabench.neo_export import block_from_arrays
+    from vabench.network import load_network
 
-    params = dict(tiny_config, simulation=dict(tiny_config["simulation"], dt_ms=0.1, delay_ms=0.2, t_stop_ms=150.0),
-                  record={"n_traced": 5})
+    params = dict(
+        tiny_config,
+        simulation=dict(tiny_config["simulation"], dt_ms=0.1, delay_ms=0.2, t_stop_ms=150.0),
+        record={"n_traced": 5},
+    )
     engine = get_engine(backend)(RunSpec.from_params(params, None))
     net = load_network(tiny_network)
     engine.build(net, 8.0, 80.0)
@@ -145,14 +193,18 @@ def test_fast_recording_equals_get_data(tiny_config, tiny_network, backend):
         spikes, traces, traced = engine.spikes(), engine.traces(), engine.traced(net)
         for pop in ("exc", "inh"):
             p = engine.model["populations"][pop]
-            fast = block_from_arrays(pop, p.size, *spikes[pop], 150.0, traces[pop], traced[pop], engine.trace_dt_ms).segments[0]
+            fast = block_from_arrays(
+                pop, p.size, *spikes[pop], 150.0, traces[pop], traced[pop], engine.trace_dt_ms
+            ).segments[0]
             ref = p.get_data().segments[0]
             assert len(fast.spiketrains) == len(ref.spiketrains) == p.size
             assert sum(len(st) for st in ref.spiketrains) > 0
             for a, b in zip(fast.spiketrains, ref.spiketrains):
                 assert a.annotations["source_index"] == b.annotations["source_index"]
                 assert np.array_equal(a.magnitude, b.magnitude)
-                assert float(a.t_stop) == pytest.approx(float(b.t_stop)) and float(a.t_start) == pytest.approx(float(b.t_start))
+                assert float(a.t_stop) == pytest.approx(float(b.t_stop)) and float(a.t_start) == pytest.approx(
+                    float(b.t_start)
+                )
             ref_signals = {s.name: s for s in ref.analogsignals}
             assert {s.name for s in fast.analogsignals} == set(ref_signals) == {"v", "gsyn_exc", "gsyn_inh"}
             for s in fast.analogsignals:

@@ -145,8 +145,13 @@ def test_another_process_reuses_the_project(first, tiny_network, tmp_path):
         print(json.dumps({{"cached": e.info()["cached"], "compile_s": e.info()["compile_s"], "brian2": "brian2" in sys.modules}}))
         e.close()
     """)
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "PYTHONPATH": str(ROOT / "workflow")})
+    proc = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "workflow")},
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     assert out == {"cached": True, "compile_s": 0, "brian2": False}  # no compile, and no Brian2 import either
@@ -208,8 +213,12 @@ def test_two_jobs_at_once_build_once(tmp_path, tiny_config):
         e.close()
     """)
     env = {**os.environ, "PYTHONPATH": str(ROOT / "workflow"), CACHE_ENV: str(tmp_path / "cache")}
-    procs = [subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                              env=env) for _ in range(2)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+        )
+        for _ in range(2)
+    ]
     outs = []
     for p in procs:
         stdout, stderr = p.communicate(timeout=600)

@@ -4,10 +4,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from vabench.compare import (agreement_table, divergence_rows, interval_verdict, mean_difference, pair_summary,
-                             paired_survival, seeds_to_settle)
-from vabench.config import validate_config
 import vabench.compare as compare_module
+from vabench.compare import (
+    agreement_table,
+    divergence_rows,
+    interval_verdict,
+    mean_difference,
+    pair_summary,
+    paired_survival,
+    seeds_to_settle,
+)
+from vabench.config import validate_config
 
 COMPARE = {k: v for k, v in validate_config({})["compare"].items() if k != "divergence_windows_ms"}
 
@@ -24,11 +31,24 @@ def ensemble(rng, n_seeds, backends, rate_scale=None, sustained=None, noise_hz=1
                 alive = True if sustained is None else bool(sustained[b][seed])
                 for pop in ("exc", "inh"):
                     rate = (network_rate + rng.normal(0, noise_hz)) * rate_scale.get(b, 1.0)
-                    rows.append({"backend": b, "g_exc_nS": 4.0, "g_inh_nS": 51.0, "network_seed": seed, "replicate": rep,
-                                 "population": pop, "rate_hz": rate, "cv_isi": 1.5 + rng.normal(0, 0.01),
-                                 "lv": 1.0 + rng.normal(0, 0.01), "corr": 0.002 + rng.normal(0, 0.0005),
-                                 "survival_ms": 1000.0 if alive else 300.0, "sustained": alive, "t_stop_ms": 1000.0,
-                                 "note": ""})
+                    rows.append(
+                        {
+                            "backend": b,
+                            "g_exc_nS": 4.0,
+                            "g_inh_nS": 51.0,
+                            "network_seed": seed,
+                            "replicate": rep,
+                            "population": pop,
+                            "rate_hz": rate,
+                            "cv_isi": 1.5 + rng.normal(0, 0.01),
+                            "lv": 1.0 + rng.normal(0, 0.01),
+                            "corr": 0.002 + rng.normal(0, 0.0005),
+                            "survival_ms": 1000.0 if alive else 300.0,
+                            "sustained": alive,
+                            "t_stop_ms": 1000.0,
+                            "note": "",
+                        }
+                    )
     return pd.DataFrame(rows)
 
 
@@ -88,7 +108,9 @@ def test_few_seeds_are_inconclusive_and_say_how_many_would_do():
 def test_rates_scaled_by_1_3_are_different():
     """The old KS threshold never fired on this (D = 0.11); the paired test must."""
     rng = np.random.default_rng(2)
-    table = agreement_table(ensemble(rng, 10, ["nest", "brian2"], rate_scale={"brian2": 1.3}), ["nest", "brian2"], COMPARE)
+    table = agreement_table(
+        ensemble(rng, 10, ["nest", "brian2"], rate_scale={"brian2": 1.3}), ["nest", "brian2"], COMPARE
+    )
     v = verdicts(table)
     assert v[("nest", "brian2", "exc", "rate")] == "different"
     assert v[("nest", "brian2", "inh", "rate")] == "different"
@@ -161,7 +183,10 @@ def test_spectral_exponent_by_paired_bootstrap_of_the_mean_psd():
 
     def exponent_of(shift):
         def fit(backend, seeds, population):
-            return float(np.mean([network[s] for s in seeds])) + (shift if backend == "b" else 0.0) + rng.normal(0, 0.02)
+            return (
+                float(np.mean([network[s] for s in seeds])) + (shift if backend == "b" else 0.0) + rng.normal(0, 0.02)
+            )
+
         return fit
 
     same = compare_module.bootstrap_exponent(exponent_of(0.0), "a", "b", list(range(12)), "exc", 0.9)

@@ -96,8 +96,11 @@ BAD = [
     pytest.param({"network": {"p_connect": 0}}, ["network.p_connect"], id="p_connect-zero"),
     pytest.param({"network": {"exc_fraction": 1.0}}, ["network.exc_fraction"], id="exc_fraction-1"),
     pytest.param({"network": {"exc_fraction": 0}}, ["network.exc_fraction"], id="exc_fraction-0"),
-    pytest.param({"network": {"n_cells": 2, "exc_fraction": 0.9}}, ["network.exc_fraction", "network.n_cells"],
-                 id="exc_fraction-empties-inh"),
+    pytest.param(
+        {"network": {"n_cells": 2, "exc_fraction": 0.9}},
+        ["network.exc_fraction", "network.n_cells"],
+        id="exc_fraction-empties-inh",
+    ),
     pytest.param({"network": {"size": 100}}, ["size", "network"], id="unknown-nested-key"),
     pytest.param({"foo": 1}, ["foo"], id="unknown-top-level-key"),
     pytest.param({"cell": {"tau_mem": 20.0}}, ["tau_mem", "cell"], id="unknown-cell-key"),
@@ -108,18 +111,27 @@ BAD = [
     pytest.param({"cell": {"tau_refrac": -1.0}}, ["cell.tau_refrac"], id="tau_refrac-negative"),
     pytest.param({"stimulus": {"p_connect": -0.1}}, ["stimulus.p_connect"], id="stimulus-p_connect-negative"),
     pytest.param({"stimulus": {"rate_hz": -5}}, ["stimulus.rate_hz"], id="stimulus-rate-negative"),
-    pytest.param({"simulation": {"dt_ms": 0.3, "delay_ms": 0.5}}, ["simulation.delay_ms", "simulation.dt_ms"],
-                 id="dt-not-dividing-delay"),
+    pytest.param(
+        {"simulation": {"dt_ms": 0.3, "delay_ms": 0.5}},
+        ["simulation.delay_ms", "simulation.dt_ms"],
+        id="dt-not-dividing-delay",
+    ),
     pytest.param({"simulation": {"dt_ms": 0.1, "delay_ms": 0.05}}, ["simulation.delay_ms"], id="delay-below-dt"),
     pytest.param({"simulation": {"dt_ms": 0.1, "delay_ms": 1e-12}}, ["simulation.delay_ms"], id="delay-tiny"),
     pytest.param({"simulation": {"dt_ms": 0}}, ["simulation.dt_ms"], id="dt-zero"),
     pytest.param({"simulation": {"t_stop_ms": 0}}, ["simulation.t_stop_ms"], id="t_stop-zero"),
     pytest.param({"simulation": {"threads": 0}}, ["simulation.threads"], id="threads-zero"),
     pytest.param({"simulation": {"threads": True}}, ["simulation.threads"], id="threads-bool"),
-    pytest.param({"simulation": {"t_stop_ms": 150.0}}, ["analysis.t_start_ms", "simulation.t_stop_ms"],
-                 id="t_start-not-below-t_stop"),
-    pytest.param({"analysis": {"t_start_ms": 1000.0}}, ["analysis.t_start_ms", "simulation.t_stop_ms"],
-                 id="t_start-equals-t_stop"),
+    pytest.param(
+        {"simulation": {"t_stop_ms": 150.0}},
+        ["analysis.t_start_ms", "simulation.t_stop_ms"],
+        id="t_start-not-below-t_stop",
+    ),
+    pytest.param(
+        {"analysis": {"t_start_ms": 1000.0}},
+        ["analysis.t_start_ms", "simulation.t_stop_ms"],
+        id="t_start-equals-t_stop",
+    ),
     pytest.param({"ensemble": {"seeds": [1, 2, 1]}}, ["ensemble.seeds", "non-unique"], id="ensemble-seed-repeated"),
     pytest.param({"ensemble": {"seeds": []}}, ["ensemble.seeds"], id="ensemble-seeds-empty"),
     pytest.param({"ensemble": {"seeds": [-1]}}, ["ensemble.seeds.0"], id="ensemble-seed-negative"),
@@ -130,19 +142,28 @@ BAD = [
     pytest.param({"compare": {"cv_margin": -0.05}}, ["compare.cv_margin"], id="cv-margin-negative"),
     pytest.param({"compare": {"corr_margin": 0.0}}, ["compare.corr_margin"], id="corr-margin-zero"),
     pytest.param({"compare": {"ci_level": 1.0}}, ["compare.ci_level"], id="ci-level-one"),
-    pytest.param({"compare": {"divergence_windows_ms": [0, 20, 10]}}, ["compare.divergence_windows_ms"],
-                 id="divergence-windows-not-increasing"),
+    pytest.param(
+        {"compare": {"divergence_windows_ms": [0, 20, 10]}},
+        ["compare.divergence_windows_ms"],
+        id="divergence-windows-not-increasing",
+    ),
     pytest.param({"backends": ["nest", "foo"]}, ["backends", "foo"], id="backend-unknown"),
     pytest.param({"backends": "nest"}, ["backends"], id="backends-not-a-list"),
     pytest.param({"backends": []}, ["backends"], id="backends-empty"),
     pytest.param({"backends": ["nest", "nest"]}, ["backends"], id="backends-repeated"),
     pytest.param({"weights": []}, ["weights"], id="weights-empty"),
-    pytest.param({"weights": [{"g_exc_nS": 4, "g_inh_nS": 51}, {"g_exc_nS": 4.0, "g_inh_nS": 51.0}]},
-                 ["weights.1", "duplicate"], id="weights-duplicate"),
+    pytest.param(
+        {"weights": [{"g_exc_nS": 4, "g_inh_nS": 51}, {"g_exc_nS": 4.0, "g_inh_nS": 51.0}]},
+        ["weights.1", "duplicate"],
+        id="weights-duplicate",
+    ),
     pytest.param({"weights": [{"g_exc_nS": 4.0}]}, ["weights.0", "g_inh_nS"], id="weights-missing-g_inh"),
     pytest.param({"weights": [{"g_exc_nS": -4.0, "g_inh_nS": 51.0}]}, ["weights.0.g_exc_nS"], id="g_exc-negative"),
-    pytest.param({"weights": [{"g_exc_nS": 4.0, "g_inh_nS": 51.0, "g_thal": 1}]}, ["g_thal", "weights.0"],
-                 id="weights-unknown-key"),
+    pytest.param(
+        {"weights": [{"g_exc_nS": 4.0, "g_inh_nS": 51.0, "g_thal": 1}]},
+        ["g_thal", "weights.0"],
+        id="weights-unknown-key",
+    ),
     pytest.param({"weights": {"g_exc_nS": 4.0, "g_inh_nS": 51.0}}, ["weights"], id="weights-not-a-list"),
     pytest.param({"record": {"n_traced": -1}}, ["record.n_traced"], id="n_traced-negative"),
     pytest.param({"analysis": {"min_spikes_cv": 2}}, ["analysis.min_spikes_cv"], id="min_spikes_cv-below-3"),
@@ -242,8 +263,13 @@ def workflow_copy(tmp_path):
 
 
 def _dry_run(cwd: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "snakemake", "-n", "--cores", "1", *args],
-                          cwd=cwd, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "snakemake", "-n", "--cores", "1", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 SNAKEMAKE_BAD = [

@@ -50,8 +50,13 @@ SNAKEFILE = textwrap.dedent("""
 def benchmarks(tmp_path_factory):
     work = tmp_path_factory.mktemp("cost")
     (work / "Snakefile").write_text(SNAKEFILE)
-    proc = subprocess.run([sys.executable, "-m", "snakemake", "--cores", "1", "--quiet"], cwd=work, capture_output=True,
-                          text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--cores", "1", "--quiet"],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     return work / "benchmarks"
 
@@ -110,6 +115,8 @@ def test_no_benchmarks_is_one_line_error(tmp_path, make):
     folder = tmp_path / "benchmarks"
     if make:
         folder.mkdir()
-    proc = subprocess.run([sys.executable, "-m", "vabench.cost", "--benchmarks", str(folder)], capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "vabench.cost", "--benchmarks", str(folder)], capture_output=True, text=True
+    )
     assert proc.returncode != 0 and str(folder) in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr

@@ -11,7 +11,7 @@ import yaml
 
 from vabench.backends import engines, get_engine, resource_names
 from vabench.backends.base import Engine
-from vabench.simulate import RECORD_FIELDS, run_points
+from vabench.simulate import RECORD_FIELDS
 
 from conftest import ROOT, TINY
 
@@ -30,8 +30,11 @@ def test_engine_has_env_file_docs_and_declarations(name):
     assert pins, f"{env.name} installs nothing"
     assert f"| `{name}` |" in README, f"engine {name}: no line in the README's engine table"
     assert cls.summary, f"engine {name}: no summary"
-    assert cls.section is None or cls.section in yaml.safe_load((ROOT / "config" / "config.yaml").read_text()) \
+    assert (
+        cls.section is None
+        or cls.section in yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
         or cls.section in (ROOT / "workflow" / "schemas" / "config.schema.yaml").read_text()
+    )
     for method in ("build", "run", "spikes", "versions"):
         assert getattr(cls, method) is not getattr(Engine, method), f"{name} does not implement {method}"
     if cls.can_reweight:
@@ -57,9 +60,8 @@ def test_an_unknown_engine_is_refused_in_one_line():
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
-    from vabench.config import load_config
+    from vabench.config import load_config, network_params
     from vabench.network import build_network, save_network
-    from vabench.config import network_params
 
     cfg = load_config(TINY)
     cfg["simulation"]["t_stop_ms"] = 200.0
@@ -71,13 +73,24 @@ def tiny(tmp_path_factory):
 
 def _run(cfg, net, backend, points, out, traces="full"):
     """run_points in a fresh process (simulators keep global state); the records."""
-    script = ("import json, sys; from vabench.simulate import run_points; "
-              "a = json.loads(sys.argv[1]); print(json.dumps(run_points(a['net'], a['backend'], a['points'], a['cfg'], "
-              "a['out'], traces=a['traces'], work_dir=a['work'])))")
+    script = (
+        "import json, sys; from vabench.simulate import run_points; "
+        "a = json.loads(sys.argv[1]); print(json.dumps(run_points(a['net'], a['backend'], a['points'], a['cfg'], "
+        "a['out'], traces=a['traces'], work_dir=a['work'])))"
+    )
     dirs = [str(out / f"p{k}") for k in range(len(points))]
     # a relative scratch folder, as Snakemake passes it (the job runs in the workflow's folder)
-    arg = json.dumps({"net": str(net), "backend": backend, "points": points, "cfg": cfg, "out": dirs, "traces": traces,
-                      "work": "work"})
+    arg = json.dumps(
+        {
+            "net": str(net),
+            "backend": backend,
+            "points": points,
+            "cfg": cfg,
+            "out": dirs,
+            "traces": traces,
+            "work": "work",
+        }
+    )
     out.mkdir(parents=True, exist_ok=True)
     proc = subprocess.run([sys.executable, "-c", script, arg], capture_output=True, text=True, timeout=900, cwd=out)
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -106,7 +119,10 @@ def test_reweighting_is_exact_against_a_fresh_build(tiny, tmp_path, backend):
     cfg, net = tiny
     _run(cfg, net, backend, [(2.0, 40.0), (8.0, 80.0)], tmp_path / "row", traces=None)
     _run(cfg, net, backend, [(8.0, 80.0)], tmp_path / "fresh", traces=None)
-    again, fresh = read_spikes(tmp_path / "row" / "p1" / "spikes.parquet"), read_spikes(tmp_path / "fresh" / "p0" / "spikes.parquet")
+    again, fresh = (
+        read_spikes(tmp_path / "row" / "p1" / "spikes.parquet"),
+        read_spikes(tmp_path / "fresh" / "p0" / "spikes.parquet"),
+    )
     assert len(fresh) > 100
     assert np.array_equal(again["cell"], fresh["cell"]) and np.array_equal(again["time_ms"], fresh["time_ms"])
 
@@ -121,6 +137,9 @@ def test_recording_traces_does_not_change_the_spikes(tiny, tmp_path, backend):
     cfg, net = tiny
     _run(dict(cfg, record={"n_traced": 2}), net, backend, [(8.0, 80.0)], tmp_path / "traced")
     _run(dict(cfg, record={"n_traced": 0}), net, backend, [(8.0, 80.0)], tmp_path / "plain", traces=None)
-    traced, plain = read_spikes(tmp_path / "traced" / "p0" / "spikes.parquet"), read_spikes(tmp_path / "plain" / "p0" / "spikes.parquet")
+    traced, plain = (
+        read_spikes(tmp_path / "traced" / "p0" / "spikes.parquet"),
+        read_spikes(tmp_path / "plain" / "p0" / "spikes.parquet"),
+    )
     assert len(plain) > 100
     assert np.array_equal(traced["cell"], plain["cell"]) and np.array_equal(traced["time_ms"], plain["time_ms"])

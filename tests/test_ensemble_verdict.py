@@ -14,7 +14,6 @@ import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
-import pandas as pd
 import pytest
 
 from vabench.compare import agreement_table, pair_summary
@@ -39,10 +38,31 @@ def simulate_ensemble(tmp, cfg_path, seeds, backends):
 
     def run(job):
         net, backend, out = job
-        proc = subprocess.run([sys.executable, "-m", "vabench", "simulate", "--configfile", str(ROOT / "config" / "config.yaml"),
-                               "--configfile", str(cfg_path), "--network", str(net), "--backend", backend,
-                               "--g-exc", str(G_EXC), "--g-inh", str(G_INH), "--out-dir", str(out)],
-                              capture_output=True, text=True, timeout=600)
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "vabench",
+                "simulate",
+                "--configfile",
+                str(ROOT / "config" / "config.yaml"),
+                "--configfile",
+                str(cfg_path),
+                "--network",
+                str(net),
+                "--backend",
+                backend,
+                "--g-exc",
+                str(G_EXC),
+                "--g-inh",
+                str(G_INH),
+                "--out-dir",
+                str(out),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         assert proc.returncode == 0, proc.stderr[-3000:]
         return out
 
@@ -51,8 +71,14 @@ def simulate_ensemble(tmp, cfg_path, seeds, backends):
     # the workflow's two analysis stages, on every run as one block
     extracted = block_outputs(tmp / "block")
     extract_block([r for out in outs for r in run_dir_recordings(out)], cfg["analysis"], cfg["spectra"], extracted)
-    summary = analyse_block([(out / "spikes.parquet", out / "run.json") for out in outs], extracted["cell_summary"],
-                            extracted["signals"], cfg["analysis"], cfg["spectra"], analysis_outputs(tmp / "block"))
+    summary = analyse_block(
+        [(out / "spikes.parquet", out / "run.json") for out in outs],
+        extracted["cell_summary"],
+        extracted["signals"],
+        cfg["analysis"],
+        cfg["spectra"],
+        analysis_outputs(tmp / "block"),
+    )
     compare = {k: v for k, v in cfg["compare"].items() if k != "divergence_windows_ms"}
     return summary, compare
 
@@ -77,8 +103,12 @@ def test_nest_and_neuron_are_never_called_different_at_dt_0_1(tmp_path):
 
 @pytest.mark.slow
 def test_brian2_forward_euler_at_dt_1ms_is_called_different_on_rate(tmp_path):
-    summary, table = judged_ensemble(tmp_path, "simulation: {t_stop_ms: 300.0, dt_ms: 1.0, delay_ms: 2.0}\n",
-                                     seeds=range(1, 6), backends=["nest", "brian2"])
+    summary, table = judged_ensemble(
+        tmp_path,
+        "simulation: {t_stop_ms: 300.0, dt_ms: 1.0, delay_ms: 2.0}\n",
+        seeds=range(1, 6),
+        backends=["nest", "brian2"],
+    )
     rate = table[table["statistic"] == "rate"]
     assert (rate["verdict"] == "different").all(), rate.to_string()
     assert (rate["b_mean"] > 3 * rate["a_mean"]).all(), rate.to_string()  # runaway, not a nuance

@@ -36,7 +36,9 @@ def test_env_files_match_requirements():
         spec = yaml.safe_load(env.read_text())
         pip = next(d["pip"] for d in spec["dependencies"] if isinstance(d, dict))
         for name, version in pins(pip).items():
-            assert required.get(name) == version, f"{env.name}: {name}=={version} but requirements.txt has {required.get(name)}"
+            assert required.get(name) == version, (
+                f"{env.name}: {name}=={version} but requirements.txt has {required.get(name)}"
+            )
 
 
 def test_every_rule_env_exists():
@@ -74,10 +76,17 @@ def rule_envs():
     cwd = os.getcwd()
     try:
         with SnakemakeApi(OutputSettings()) as api:
-            workflow = api.workflow(resource_settings=ResourceSettings(), config_settings=ConfigSettings(),
-                                    snakefile=ROOT / "Snakefile", workdir=ROOT)._workflow
-            return {r.name: ((Path(r.basedir) / r.script).resolve(), (Path(r.basedir) / r.conda_env).resolve())
-                    for r in workflow.rules if r.script}
+            workflow = api.workflow(
+                resource_settings=ResourceSettings(),
+                config_settings=ConfigSettings(),
+                snakefile=ROOT / "Snakefile",
+                workdir=ROOT,
+            )._workflow
+            return {
+                r.name: ((Path(r.basedir) / r.script).resolve(), (Path(r.basedir) / r.conda_env).resolve())
+                for r in workflow.rules
+                if r.script
+            }
     finally:
         os.chdir(cwd)
 
@@ -122,8 +131,10 @@ def distribution_closure(reqs: list[Requirement]) -> set[str]:
         try:
             dist = md.distribution(req.name)
         except md.PackageNotFoundError:
-            raise AssertionError(f"{req.name} (needed by an env file) is not installed in the project venv, so its "
-                                 "dependencies cannot be resolved: run `make setup`") from None
+            raise AssertionError(
+                f"{req.name} (needed by an env file) is not installed in the project venv, so its "
+                "dependencies cannot be resolved: run `make setup`"
+            ) from None
         for dep in dist.requires or []:
             dep = Requirement(dep)
             for ex in sorted(req.extras) or [""]:
@@ -154,7 +165,9 @@ def imports(path: Path, module_level_only=False) -> list[tuple[str, int]]:
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             found.append((node.module, node.lineno))
             # `from vabench.x import y` may import the submodule vabench.x.y
-            found.extend((f"{node.module}.{a.name}", node.lineno) for a in node.names if node.module.startswith("vabench"))
+            found.extend(
+                (f"{node.module}.{a.name}", node.lineno) for a in node.names if node.module.startswith("vabench")
+            )
         for child in ast.iter_child_nodes(node):
             visit(child)
 
@@ -224,9 +237,13 @@ def test_rule_script_imports_are_in_its_env(rule, script, env, backend):
     for module, where in sorted(third_party_imports(script, backend).items()):
         dists = {canonicalize_name(d) for d in providers.get(module, [])}
         if not dists & closure:
-            missing.append(f"  {module} (imported at {where}; package: {', '.join(sorted(dists)) or 'not installed here'})")
-    assert not missing, (f"rule {rule} runs {script.relative_to(ROOT)} in envs/{env.name}, which provides neither "
-                         "these modules nor a package that depends on them:\n" + "\n".join(missing))
+            missing.append(
+                f"  {module} (imported at {where}; package: {', '.join(sorted(dists)) or 'not installed here'})"
+            )
+    assert not missing, (
+        f"rule {rule} runs {script.relative_to(ROOT)} in envs/{env.name}, which provides neither "
+        "these modules nor a package that depends on them:\n" + "\n".join(missing)
+    )
 
 
 def test_every_rule_with_a_script_has_an_env():
@@ -236,12 +253,16 @@ def test_every_rule_with_a_script_has_an_env():
 
 # --- every rule really runs in its env (builds the envs: minutes cold, cached after) ---
 
+
 @pytest.mark.slow
 def test_every_rule_runs_in_its_conda_env():
     """`make envs-check`: `snakemake --sdm conda` on a tiny study, each env built from its env file's pip
     section by tools/pip-conda (no conda here); fails naming the module if an env lacks a package."""
-    import subprocess
 
-    proc = subprocess.run([sys.executable, str(ROOT / "tools" / "pip-conda" / "envs_check.py"), "--cores", "2"],
-                          capture_output=True, text=True, timeout=3600)
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "pip-conda" / "envs_check.py"), "--cores", "2"],
+        capture_output=True,
+        text=True,
+        timeout=3600,
+    )
     assert proc.returncode == 0, f"make envs-check failed:\n{proc.stdout[-12000:]}\n{proc.stderr[-3000:]}"

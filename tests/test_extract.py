@@ -13,17 +13,21 @@ CELL = {"e_rev_E": 0.0, "e_rev_I": -80.0}
 
 def two_segment_block(label, n, first_times, second_times, first_v, second_v):
     """A Block with two segments (as PyNN writes after a reset): the second is the run."""
-    a = block_from_arrays(label, n, np.zeros(len(first_times), int), first_times, 10.0,
-                          {"v": np.full((100, 1), first_v)}, [0], 0.1)
-    b = block_from_arrays(label, n, np.zeros(len(second_times), int), second_times, 10.0,
-                          {"v": np.full((100, 1), second_v)}, [0], 0.1)
+    a = block_from_arrays(
+        label, n, np.zeros(len(first_times), int), first_times, 10.0, {"v": np.full((100, 1), first_v)}, [0], 0.1
+    )
+    b = block_from_arrays(
+        label, n, np.zeros(len(second_times), int), second_times, 10.0, {"v": np.full((100, 1), second_v)}, [0], 0.1
+    )
     a.segments.append(b.segments[0])
     return a
 
 
 def test_neo_reading_takes_spikes_and_traces_from_the_same_last_segment():
-    blocks = {"exc": two_segment_block("exc", 2, [1.0, 2.0, 3.0], [5.0], -70.0, -55.0),
-              "inh": two_segment_block("inh", 1, [4.0], [6.0, 7.0], -65.0, -52.0)}
+    blocks = {
+        "exc": two_segment_block("exc", 2, [1.0, 2.0, 3.0], [5.0], -70.0, -55.0),
+        "inh": two_segment_block("inh", 1, [4.0], [6.0, 7.0], -65.0, -52.0),
+    }
     spikes = spikes_table(blocks)
     assert sorted(spikes["time_ms"]) == [5.0, 6.0, 7.0]
     traces = trace_arrays(blocks)
@@ -33,11 +37,18 @@ def test_neo_reading_takes_spikes_and_traces_from_the_same_last_segment():
 def engine_output(order="C", n_samples=1500, seed=0):
     """Spikes and traces as an engine hands them over (traces samples x cells, in ``order``)."""
     rng = np.random.default_rng(seed)
-    spikes = {"exc": (rng.integers(0, 40, 300).astype(np.int32), np.round(rng.uniform(0, 150, 300), 1)),
-              "inh": (rng.integers(0, 10, 80).astype(np.int32), np.round(rng.uniform(0, 150, 80), 1))}
-    traces = {pop: {"v": np.asarray(rng.uniform(-70, -50, (n_samples, 5)), order=order),
-                    "gsyn_exc": np.asarray(rng.uniform(0, 0.05, (n_samples, 5)), order=order),
-                    "gsyn_inh": np.asarray(rng.uniform(0, 0.2, (n_samples, 5)), order=order)} for pop in ("exc", "inh")}
+    spikes = {
+        "exc": (rng.integers(0, 40, 300).astype(np.int32), np.round(rng.uniform(0, 150, 300), 1)),
+        "inh": (rng.integers(0, 10, 80).astype(np.int32), np.round(rng.uniform(0, 150, 80), 1)),
+    }
+    traces = {
+        pop: {
+            "v": np.asarray(rng.uniform(-70, -50, (n_samples, 5)), order=order),
+            "gsyn_exc": np.asarray(rng.uniform(0, 0.05, (n_samples, 5)), order=order),
+            "gsyn_inh": np.asarray(rng.uniform(0, 0.2, (n_samples, 5)), order=order),
+        }
+        for pop in ("exc", "inh")
+    }
     return spikes, traces, {"exc": np.arange(5), "inh": np.arange(5)}
 
 
@@ -73,7 +84,9 @@ def test_a_run_off_the_figures_keeps_only_its_lfp_proxy(tmp_path):
     full, lfp = read_npz(tmp_path / "full" / "traces.npz"), read_npz(tmp_path / "lfp" / "traces.npz")
     assert set(lfp) == {"t_ms", LFP_KEY, "exc_cells", "inh_cells", "meta_json"}
     assert np.array_equal(lfp[LFP_KEY], full[LFP_KEY]) and np.array_equal(lfp["t_ms"], full["t_ms"])
-    assert (tmp_path / "lfp" / "traces.npz").stat().st_size < (tmp_path / "full" / "traces.npz").stat().st_size / 8  # 30 traces against 2 series
+    assert (tmp_path / "lfp" / "traces.npz").stat().st_size < (
+        tmp_path / "full" / "traces.npz"
+    ).stat().st_size / 8  # 30 traces against 2 series
 
 
 def test_neo_export_round_trips_the_tidy_recordings(tmp_path):
@@ -94,8 +107,14 @@ def test_cell_summary_intermediate_round_trips_exactly(tmp_path):
     the one computed from the unrounded per-cell table."""
     from vabench.extract import EXACT
 
-    values = pd.DataFrame({"population": ["exc", "inh"], "rate_hz": [13.749999999999998, 1 / 3], "cv_isi": [np.pi, np.nan],
-                           "n_cells": [3200, 800]})
+    values = pd.DataFrame(
+        {
+            "population": ["exc", "inh"],
+            "rate_hz": [13.749999999999998, 1 / 3],
+            "cv_isi": [np.pi, np.nan],
+            "n_cells": [3200, 800],
+        }
+    )
     values.to_csv(tmp_path / "t.tsv", sep="\t", index=False, float_format=EXACT)
     back = pd.read_csv(tmp_path / "t.tsv", sep="\t")
     pd.testing.assert_frame_equal(back, values)

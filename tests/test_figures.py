@@ -59,8 +59,12 @@ def _write_run(folder, active: bool) -> dict:
     write_spikes(folder / "spikes.parquet", spikes)
     write_npz(folder / "traces.npz", **traces)
     write_tsv(folder / "cells.tsv", _cell_table(spikes))
-    run = {"backend": folder.name, "spikes": folder / "spikes.parquet",
-           "traces": folder / "traces.npz", "cells": folder / "cells.tsv"}
+    run = {
+        "backend": folder.name,
+        "spikes": folder / "spikes.parquet",
+        "traces": folder / "traces.npz",
+        "cells": folder / "cells.tsv",
+    }
     if not active:
         run["note"] = "virtual run: no spikes"
     return run
@@ -68,8 +72,7 @@ def _write_run(folder, active: bool) -> dict:
 
 @pytest.fixture
 def runs(tmp_path):
-    return [_write_run(tmp_path / "runs" / "nest", active=True),
-            _write_run(tmp_path / "runs" / "brian2", active=False)]
+    return [_write_run(tmp_path / "runs" / "nest", active=True), _write_run(tmp_path / "runs" / "brian2", active=False)]
 
 
 def _check_outputs(png, svg):

@@ -18,7 +18,9 @@ def test_same_seed_same_network():
 
 def test_other_seed_other_network_and_name():
     a, b = build_network(network_params(small(1))), build_network(network_params(small(2)))
-    assert not (len(a["pre"]) == len(b["pre"]) and np.array_equal(a["pre"], b["pre"]) and np.array_equal(a["post"], b["post"]))
+    assert not (
+        len(a["pre"]) == len(b["pre"]) and np.array_equal(a["pre"], b["pre"]) and np.array_equal(a["post"], b["post"])
+    )
     assert not np.array_equal(a["v_init_mV"], b["v_init_mV"])
     assert network_name(small(1)) != network_name(small(2))
 

@@ -13,13 +13,15 @@ import yaml
 
 from vabench.io import read_spikes
 
-from conftest import ROOT, TINY, copy_workflow
+from conftest import TINY, copy_workflow
 
 TIMING_COLUMNS = ["setup_s", "build_s", "run_s", "read_s", "write_s", "peak_memory_mb"]
 
 
 def vabench(*args):
-    proc = subprocess.run([sys.executable, "-m", "vabench", *map(str, args)], capture_output=True, text=True, timeout=900)
+    proc = subprocess.run(
+        [sys.executable, "-m", "vabench", *map(str, args)], capture_output=True, text=True, timeout=900
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
 
 
@@ -40,8 +42,21 @@ def simulate(tmp, cfg_path, backend, name, threads=1):
     path = tmp / f"{name}.yaml"
     path.write_text(yaml.safe_dump(cfg))
     out = tmp / name
-    vabench("simulate", "--configfile", path, "--network", tmp / "network.npz", "--backend", backend,
-            "--g-exc", 8, "--g-inh", 80, "--out-dir", out)
+    vabench(
+        "simulate",
+        "--configfile",
+        path,
+        "--network",
+        tmp / "network.npz",
+        "--backend",
+        backend,
+        "--g-exc",
+        8,
+        "--g-inh",
+        80,
+        "--out-dir",
+        out,
+    )
     return read_spikes(out / "spikes.parquet")
 
 
@@ -57,7 +72,9 @@ def test_same_input_same_spikes_run_to_run(short_config, backend):
 @pytest.mark.slow
 def test_nest_same_spikes_on_one_and_two_threads(short_config):
     tmp, cfg = short_config
-    pd.testing.assert_frame_equal(simulate(tmp, cfg, "nest", "nest-t1", threads=1), simulate(tmp, cfg, "nest", "nest-t2", threads=2))
+    pd.testing.assert_frame_equal(
+        simulate(tmp, cfg, "nest", "nest-t1", threads=1), simulate(tmp, cfg, "nest", "nest-t2", threads=2)
+    )
 
 
 def _tables(workdir):
@@ -79,7 +96,9 @@ def test_kill_minus_9_then_rerun_gives_the_uninterrupted_tables(tmp_path_factory
 
     crashed = copy_workflow(tmp_path_factory.mktemp("crashed"))
     (crashed / "study.yaml").write_text(yaml.safe_dump(cfg))
-    proc = subprocess.Popen(cmd, cwd=crashed, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        cmd, cwd=crashed, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
     deadline = time.time() + 600
     while time.time() < deadline and not list((crashed / "results/runs").glob("*/*/*/run.json")):
         time.sleep(0.2)
@@ -103,12 +122,32 @@ def test_kill_minus_9_then_rerun_gives_the_uninterrupted_tables(tmp_path_factory
 def test_provenance_table_and_run_records(tmp_path_factory):
     workdir = copy_workflow(tmp_path_factory.mktemp("provenance"))
     cfg = yaml.safe_load(TINY.read_text())
-    cfg.update({"backends": ["nest"], "weights": [{"g_exc_nS": 8.0, "g_inh_nS": 80.0}],
-                "sweep": {"backends": ["nest"], "g_exc_nS": [8.0], "g_inh_nS": [80.0], "seeds": [2], "t_stop_ms": 150.0}})
+    cfg.update(
+        {
+            "backends": ["nest"],
+            "weights": [{"g_exc_nS": 8.0, "g_inh_nS": 80.0}],
+            "sweep": {"backends": ["nest"], "g_exc_nS": [8.0], "g_inh_nS": [80.0], "seeds": [2], "t_stop_ms": 150.0},
+        }
+    )
     cfg["simulation"]["t_stop_ms"] = 150.0
     (workdir / "study.yaml").write_text(yaml.safe_dump(cfg))
-    subprocess.run([sys.executable, "-m", "snakemake", "--cores", "2", "results/stats/provenance.tsv", "results/config.yaml",
-                    "--configfile", "study.yaml"], cwd=workdir, check=True, capture_output=True, timeout=900)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "snakemake",
+            "--cores",
+            "2",
+            "results/stats/provenance.tsv",
+            "results/config.yaml",
+            "--configfile",
+            "study.yaml",
+        ],
+        cwd=workdir,
+        check=True,
+        capture_output=True,
+        timeout=900,
+    )
     prov = pd.read_csv(workdir / "results/stats/provenance.tsv", sep="\t")
     assert list(prov["run"]) == ["study", "map point"]  # one row per run, the map's included
     row = prov.iloc[0]
@@ -128,8 +167,23 @@ def test_provenance_table_and_run_records(tmp_path_factory):
     # an analysis-only change reruns no simulation: the table says the runs came from the earlier config
     cfg["compare"] = {"rate_margin_rel": 0.2}
     (workdir / "study.yaml").write_text(yaml.safe_dump(cfg))
-    subprocess.run([sys.executable, "-m", "snakemake", "--cores", "2", "results/stats/provenance.tsv", "results/config.yaml",
-                    "--configfile", "study.yaml"], cwd=workdir, check=True, capture_output=True, timeout=900)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "snakemake",
+            "--cores",
+            "2",
+            "results/stats/provenance.tsv",
+            "results/config.yaml",
+            "--configfile",
+            "study.yaml",
+        ],
+        cwd=workdir,
+        check=True,
+        capture_output=True,
+        timeout=900,
+    )
     again = pd.read_csv(workdir / "results/stats/provenance.tsv", sep="\t")
     assert (again["config_sha256"] == row["config_sha256"]).all() and again["reused"].all()
     assert (again["study_config_sha256"] != row["config_sha256"]).all()
@@ -141,5 +195,7 @@ def test_provenance_table_and_run_records(tmp_path_factory):
     # every run record, study and map, has the same fields (the driver's)
     from vabench.simulate import RECORD_FIELDS
 
-    for path in list((workdir / "results/runs").glob("*/nest/*/run.json")) + list((workdir / "results/sweep/runs").glob("*/nest/*/run.json")):
+    for path in list((workdir / "results/runs").glob("*/nest/*/run.json")) + list(
+        (workdir / "results/sweep/runs").glob("*/nest/*/run.json")
+    ):
         assert set(json.loads(path.read_text())) == set(RECORD_FIELDS) | {"config", "config_sha256"}, path

@@ -46,8 +46,19 @@ import numpy as np
 import pytest
 import yaml
 
-from vabench.scenarios import (INPUT_STEP_OFFSET, SCENARIOS, STEP_SCENARIOS, TIMING_SPIKES_MS, input_step_offset,
-                               missing_modules, reference, reference_for, run_backend_subprocess, timing_scenarios, v_error)
+from vabench.scenarios import (
+    INPUT_STEP_OFFSET,
+    SCENARIOS,
+    STEP_SCENARIOS,
+    TIMING_SPIKES_MS,
+    input_step_offset,
+    missing_modules,
+    reference,
+    reference_for,
+    run_backend_subprocess,
+    timing_scenarios,
+    v_error,
+)
 
 from conftest import ROOT
 
@@ -57,8 +68,13 @@ BACKENDS = ["nest", "neuron", "brian2", "brian2-native", "brian2-standalone"]
 CELL = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())["cell"]
 DT_MS, DELAY_MS, T_STOP_MS = 0.1, 0.2, 60.0
 REL_TOL = 0.005
-V_ERROR = {"nest": "rel_deflection", "neuron": "rel_pointwise", "brian2": "rel_pointwise",
-           "brian2-native": "rel_pointwise", "brian2-standalone": "rel_pointwise"}
+V_ERROR = {
+    "nest": "rel_deflection",
+    "neuron": "rel_pointwise",
+    "brian2": "rel_pointwise",
+    "brian2-native": "rel_pointwise",
+    "brian2-standalone": "rel_pointwise",
+}
 ALL_SCENARIOS = {**SCENARIOS, **timing_scenarios()}
 
 
@@ -74,9 +90,14 @@ def runs():
         key = (backend, delay_ms)
         if key not in cache:
             try:
-                cache[key] = run_backend_subprocess(backend, CELL, {**ALL_SCENARIOS, **STEP_SCENARIOS}, dt_ms=DT_MS,
-                                                    delay_ms=delay_ms,
-                                                    t_stop_ms=T_STOP_MS)
+                cache[key] = run_backend_subprocess(
+                    backend,
+                    CELL,
+                    {**ALL_SCENARIOS, **STEP_SCENARIOS},
+                    dt_ms=DT_MS,
+                    delay_ms=delay_ms,
+                    t_stop_ms=T_STOP_MS,
+                )
             except Exception as err:  # noqa: BLE001  (remembered so that later tests fail fast)
                 cache[key] = err
         if isinstance(cache[key], Exception):
@@ -98,6 +119,7 @@ def _within_spike_tol(t, t_ref):
 
 
 # ---------------------------------------------------------------------------- the reference itself
+
 
 def test_reference_matches_the_closed_form_with_a_current_step():
     """Leak and a constant current only (no conductance): v(t) = v_rest + I R (1 - exp(-t / tau_m)),
@@ -124,12 +146,15 @@ def test_reference_conductance_input_has_the_expected_shape():
     exc = reference_for(CELL, SCENARIOS["exc"], DELAY_MS, DT_MS, T_STOP_MS)
     inh = reference_for(CELL, SCENARIOS["inh"], DELAY_MS, DT_MS, T_STOP_MS)
     arrival = int(round((SCENARIOS["exc"]["spike_ms"] + DELAY_MS) / DT_MS))
-    assert np.abs(exc["v"][: arrival + 1] - CELL["v_rest"]).max() < 1e-9 and exc["v"][arrival + 1] > CELL["v_rest"] + 0.1
+    assert (
+        np.abs(exc["v"][: arrival + 1] - CELL["v_rest"]).max() < 1e-9 and exc["v"][arrival + 1] > CELL["v_rest"] + 0.1
+    )
     assert CELL["v_rest"] + 5 < exc["v"].max() < CELL["v_thresh"] and not len(exc["spikes"])
     assert CELL["e_rev_I"] < inh["v"].min() < CELL["v_rest"] - 5
 
 
 # ---------------------------------------------------------------------------- backends
+
 
 @pytest.mark.slow
 @pytest.mark.parametrize("scenario", ["exc", "inh"])
@@ -148,12 +173,25 @@ def test_subthreshold_psp_matches_reference(runs, backend, scenario, record_prop
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("backend", [
-    "nest", "neuron",
-    pytest.param("brian2", marks=pytest.mark.xfail(strict=True, reason=(
-        "PyNN's Brian2 integrates with forward Euler: before the first spike its v is 0.55 % off the reference "
-        "(|v - v_ref| / |v_ref|; 3.5 % of the deflection) at dt 0.1 ms"))),
-    "brian2-native", "brian2-standalone"])
+@pytest.mark.parametrize(
+    "backend",
+    [
+        "nest",
+        "neuron",
+        pytest.param(
+            "brian2",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason=(
+                    "PyNN's Brian2 integrates with forward Euler: before the first spike its v is 0.55 % off the reference "
+                    "(|v - v_ref| / |v_ref|; 3.5 % of the deflection) at dt 0.1 ms"
+                ),
+            ),
+        ),
+        "brian2-native",
+        "brian2-standalone",
+    ],
+)
 def test_suprathreshold_input_v_matches_reference(runs, backend, record_property):
     """(b) The "step": one suprathreshold excitatory spike (100 nS, the benchmark's thalamic
     weight; a spike, not a current step, so that all four backends take the same input path).
@@ -188,12 +226,25 @@ def test_suprathreshold_input_spike_times_match_reference(runs, backend, record_
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("backend", [
-    "nest",
-    pytest.param("neuron", marks=pytest.mark.xfail(strict=True, reason=(
-        "NEURON's fixed-step implicit Euler reports the first spike of the current step at 22.1 ms against "
-        "the exact 21.972 ms: 0.58 %, 1.3 steps late, at dt 0.1 ms (v approaches threshold slowly here)"))),
-    "brian2", "brian2-native", "brian2-standalone"])
+@pytest.mark.parametrize(
+    "backend",
+    [
+        "nest",
+        pytest.param(
+            "neuron",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason=(
+                    "NEURON's fixed-step implicit Euler reports the first spike of the current step at 22.1 ms against "
+                    "the exact 21.972 ms: 0.58 %, 1.3 steps late, at dt 0.1 ms (v approaches threshold slowly here)"
+                ),
+            ),
+        ),
+        "brian2",
+        "brian2-native",
+        "brian2-standalone",
+    ],
+)
 def test_current_step_matches_reference(runs, backend, record_property):
     """(b) A current step: i_offset 0.15 nA from t = 0, no input spike. v(t) up to the first
     spike within 0.5 % (definition per backend), and both spikes (21.97, 48.94 ms) within
@@ -233,8 +284,10 @@ def test_stored_input_spike_takes_effect_at_the_same_step(runs, backend, delay_m
     benchmark's thalamic trains start after the delay for this reason).
     """
     recs = runs(backend, delay_ms)
-    offsets = {name: input_step_offset(recs[name]["t"], recs[name]["v"], sc["spike_ms"], delay_ms, DT_MS, CELL["v_rest"])
-               for name, sc in ALL_SCENARIOS.items()}
+    offsets = {
+        name: input_step_offset(recs[name]["t"], recs[name]["v"], sc["spike_ms"], delay_ms, DT_MS, CELL["v_rest"])
+        for name, sc in ALL_SCENARIOS.items()
+    }
     assert len(offsets) == len(TIMING_SPIKES_MS) + len(SCENARIOS)
     assert set(offsets.values()) == {INPUT_STEP_OFFSET[backend]}, (backend, delay_ms, offsets)
 

@@ -86,15 +86,30 @@ def test_tiny_study_on_slurm_matches_local_run(slurm_cluster, tmp_path):
     env.setdefault("USER", pwd.getpwuid(os.getuid()).pw_name)  # the plugin reads $USER
     env = {k: v for k, v in env.items() if not k.startswith("SLURM_")}
     # The plugin polls job states every 40 s: each step of the chain of group jobs costs one poll.
-    cmd = [sys.executable, "-m", "snakemake", "--profile", str(ROOT / "profiles" / "slurm"),
-           "--configfile", "small.yaml", "--group-components", f"simulate={SIMULATIONS_PER_JOB}", "analysis=1000",
-           "aggregate=1000", "--", TARGET]
+    cmd = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--profile",
+        str(ROOT / "profiles" / "slurm"),
+        "--configfile",
+        "small.yaml",
+        "--group-components",
+        f"simulate={SIMULATIONS_PER_JOB}",
+        "analysis=1000",
+        "aggregate=1000",
+        "--",
+        TARGET,
+    ]
     start = time.monotonic()
-    proc = subprocess.run(cmd, cwd=cluster, env=env, capture_output=True, text=True, timeout=900,
-                          stdin=subprocess.DEVNULL)
+    proc = subprocess.run(
+        cmd, cwd=cluster, env=env, capture_output=True, text=True, timeout=900, stdin=subprocess.DEVNULL
+    )
     slurm_s = time.monotonic() - start
     out = proc.stdout + proc.stderr
-    assert proc.returncode == 0, f"snakemake on SLURM failed ({proc.returncode}):\n{out[-6000:]}\n{slurm_cluster.logs()}"
+    assert proc.returncode == 0, (
+        f"snakemake on SLURM failed ({proc.returncode}):\n{out[-6000:]}\n{slurm_cluster.logs()}"
+    )
     print(f"\nsmall study (nest, 4 networks, 1 weight set): local {local_s:.0f} s, SLURM {slurm_s:.0f} s")
 
     # 11 jobs, 4 sbatch jobs: the 4 simulations in groups of 2, the two analysis stages in one,
@@ -105,8 +120,12 @@ def test_tiny_study_on_slurm_matches_local_run(slurm_cluster, tmp_path):
     assert set(re.findall(r"Finished jobid: \S+ \(Rule: (\w+)\)", out)) == RULES, out[-6000:]
     assert len(re.findall(r"localrule build_network:", out)) == 4, out[-6000:]
     # ... and SLURM ran them, a simulation group with its two simulations' cores, memory and time limit
-    fields = subprocess.run([program("squeue"), "--noheader", "--states=all", "--format", "%i %T %C %m %l"],
-                            capture_output=True, text=True, check=True).stdout.splitlines()
+    fields = subprocess.run(
+        [program("squeue"), "--noheader", "--states=all", "--format", "%i %T %C %m %l"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
     jobs = {line.split()[0]: line.split()[1:] for line in fields}
     assert all(jobs[job][0] == "COMPLETED" for job, _ in submitted), (submitted, jobs)
     simulate_jobs = [job for job, kind in submitted if kind == "group_simulate"]

@@ -3,7 +3,6 @@ the tiny study through the whole workflow."""
 
 import configparser
 import json
-import os
 
 import pandas as pd
 import pytest
@@ -14,8 +13,14 @@ from vabench.config import ConfigError, validate_config
 
 from conftest import TINY, copy_workflow, run_snakemake
 
-SPIN = {"mode": "virtual", "spalloc_server": None, "board_address": None, "board_version": 5, "neurons_per_core": 50,
-        "time_scale_factor": None}
+SPIN = {
+    "mode": "virtual",
+    "spalloc_server": None,
+    "board_address": None,
+    "board_version": 5,
+    "neurons_per_core": 50,
+    "time_scale_factor": None,
+}
 
 
 def parse(text):
@@ -24,11 +29,14 @@ def parse(text):
     return cfg
 
 
-@pytest.mark.parametrize("mode, machine", [
-    ("virtual", {"virtual_board": "True", "version": "5"}),
-    ("spalloc", {"spalloc_server": "https://spalloc.example.org/spalloc/"}),
-    ("board", {"machine_name": "192.168.240.1", "version": "5"}),
-])
+@pytest.mark.parametrize(
+    "mode, machine",
+    [
+        ("virtual", {"virtual_board": "True", "version": "5"}),
+        ("spalloc", {"spalloc_server": "https://spalloc.example.org/spalloc/"}),
+        ("board", {"machine_name": "192.168.240.1", "version": "5"}),
+    ],
+)
 def test_cfg_per_mode_has_the_right_keys_and_no_credentials(tmp_path, monkeypatch, mode, machine):
     monkeypatch.setenv("SPALLOC_USER", "alice")
     monkeypatch.setenv("SPALLOC_PASSWORD", "s3cret-pw")
@@ -37,18 +45,28 @@ def test_cfg_per_mode_has_the_right_keys_and_no_credentials(tmp_path, monkeypatc
     cfg = parse(text)
     assert dict(cfg["Machine"]) == machine
     assert cfg["Reports"]["default_report_file_path"] == str((tmp_path / "reports").resolve())
-    assert "alice" not in text and "s3cret-pw" not in text and "password" not in text.lower().replace("spalloc_password", "")
+    assert (
+        "alice" not in text
+        and "s3cret-pw" not in text
+        and "password" not in text.lower().replace("spalloc_password", "")
+    )
 
 
-@pytest.mark.parametrize("overrides, key", [
-    ({"simulation": {"dt_ms": 0.05, "delay_ms": 0.1}}, "simulation.dt_ms"),
-    ({"simulation": {"dt_ms": 0.1, "delay_ms": 15.0}}, "simulation.delay_ms"),
-    ({"spinnaker": {"mode": "spalloc"}}, "spinnaker.spalloc_server"),
-    ({"spinnaker": {"mode": "board"}}, "spinnaker.board_address"),
-    ({"spinnaker": {"mode": "spalloc", "spalloc_server": "https://bob:pw@host/spalloc/"}}, "spinnaker.spalloc_server"),
-    ({"spinnaker": {"mode": "cloud"}}, "spinnaker.mode"),
-    ({"spinnaker": {"board_version": 4}}, "spinnaker.board_version"),
-])
+@pytest.mark.parametrize(
+    "overrides, key",
+    [
+        ({"simulation": {"dt_ms": 0.05, "delay_ms": 0.1}}, "simulation.dt_ms"),
+        ({"simulation": {"dt_ms": 0.1, "delay_ms": 15.0}}, "simulation.delay_ms"),
+        ({"spinnaker": {"mode": "spalloc"}}, "spinnaker.spalloc_server"),
+        ({"spinnaker": {"mode": "board"}}, "spinnaker.board_address"),
+        (
+            {"spinnaker": {"mode": "spalloc", "spalloc_server": "https://bob:pw@host/spalloc/"}},
+            "spinnaker.spalloc_server",
+        ),
+        ({"spinnaker": {"mode": "cloud"}}, "spinnaker.mode"),
+        ({"spinnaker": {"board_version": 4}}, "spinnaker.board_version"),
+    ],
+)
 def test_spinnaker_validation_names_the_key(overrides, key):
     with pytest.raises(ConfigError) as err:
         validate_config(dict(overrides, backends=["nest", "spinnaker"]))
@@ -65,8 +83,13 @@ def test_virtual_board_runs_through_the_whole_workflow(tmp_path_factory, monkeyp
     monkeypatch.setenv("HOME", str(home))
     workdir = copy_workflow(tmp_path_factory.mktemp("spinnaker"))
     cfg = yaml.safe_load(TINY.read_text())
-    cfg.update({"backends": ["nest", "spinnaker"], "weights": [{"g_exc_nS": 8.0, "g_inh_nS": 80.0}],
-                "spinnaker": {"mode": "virtual"}})
+    cfg.update(
+        {
+            "backends": ["nest", "spinnaker"],
+            "weights": [{"g_exc_nS": 8.0, "g_inh_nS": 80.0}],
+            "spinnaker": {"mode": "virtual"},
+        }
+    )
     # the map on the virtual board too: one row of two points, rebuilt per point in one job
     cfg["sweep"] = dict(cfg.get("sweep", {}), backends=["spinnaker"], g_exc_nS=[8.0], g_inh_nS=[40.0, 80.0])
     (workdir / "spin.yaml").write_text(yaml.safe_dump(cfg))

@@ -1,7 +1,6 @@
 import numpy as np
 import pandas as pd
 import pytest
-
 from scipy.stats import variation
 
 from vabench.spiketrains import cell_table, cv_isi, isi_stats, pairwise_correlations
@@ -44,8 +43,9 @@ def test_rates_are_exact():
     np.testing.assert_allclose(rates, [6.0, 0.0, 0.0])  # the spike at 500 ms is outside [0, 500)
     cells = cell_table(spikes_df([("exc", 0, 1.0), ("exc", 0, 2.0), ("inh", 1, 3.0)]), {"exc": 2, "inh": 2}, 1000.0)
     assert list(cells["rate_hz"]) == [2.0, 0.0, 0.0, 1.0]
-    later = cell_table(spikes_df([("exc", 0, 1.0), ("exc", 0, 600.0), ("inh", 1, 3.0)]), {"exc": 2, "inh": 2}, 1000.0,
-                       t_start_ms=500.0)
+    later = cell_table(
+        spikes_df([("exc", 0, 1.0), ("exc", 0, 600.0), ("inh", 1, 3.0)]), {"exc": 2, "inh": 2}, 1000.0, t_start_ms=500.0
+    )
     assert list(later["rate_hz"]) == [2.0, 0.0, 0.0, 0.0]  # one spike in 0.5 s; the kick's spikes are left out
 
 
@@ -96,7 +96,9 @@ def test_cv_and_lv_from_elephant_match_the_definitions():
 
 
 def test_cv_needs_min_spikes_in_the_window():
-    sp = spikes_df([("exc", 0, float(t)) for t in range(5, 100, 10)] + [("exc", 1, float(t)) for t in range(300, 500, 10)])
+    sp = spikes_df(
+        [("exc", 0, float(t)) for t in range(5, 100, 10)] + [("exc", 1, float(t)) for t in range(300, 500, 10)]
+    )
     cells = cell_table(sp, {"exc": 2, "inh": 0}, 500.0, min_spikes_cv=10, t_start_ms=200.0)
     assert np.isnan(cells.loc[0, "cv_isi"]) and cells.loc[0, "n_spikes"] == 0  # its spikes are all before 200 ms
     assert cells.loc[1, "cv_isi"] == pytest.approx(0.0, abs=1e-9) and cells.loc[1, "n_spikes"] == 20

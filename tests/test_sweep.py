@@ -23,7 +23,7 @@ def dry_run_jobs_verbose(workdir, config: dict, *targets, outputs=False):
             rule = line.split()[1].rstrip(":")
             rule = "simulate_map" if rule.startswith("simulate_map_") else rule
         elif line.startswith(key) and rule:
-            jobs.append((rule, line[len(key):].strip()))
+            jobs.append((rule, line[len(key) :].strip()))
     return jobs
 
 
@@ -32,7 +32,13 @@ def sweep_study(tmp_path_factory):
     """The tiny map only (2 x 2 points, NEST), run for real."""
     workdir = copy_workflow(tmp_path_factory.mktemp("sweep"))
     (workdir / "tiny.yaml").write_text(TINY.read_text())
-    run_snakemake(workdir, "results/sweep/nest/points.tsv", "results/figures/sustained_activity_nest.png", "--configfile", "tiny.yaml")
+    run_snakemake(
+        workdir,
+        "results/sweep/nest/points.tsv",
+        "results/figures/sustained_activity_nest.png",
+        "--configfile",
+        "tiny.yaml",
+    )
     return workdir
 
 
@@ -54,7 +60,16 @@ def test_default_map_covers_the_benchmark_point():
 def test_points_table_and_map(sweep_study):
     points = pd.read_csv(sweep_study / "results/sweep/nest/points.tsv", sep="\t")
     assert len(points) == 4
-    for col in ("g_exc_nS", "g_inh_nS", "seed", "rate_exc_hz", "rate_inh_hz", "cv_exc", "spike_count_chi2", "sustained"):
+    for col in (
+        "g_exc_nS",
+        "g_inh_nS",
+        "seed",
+        "rate_exc_hz",
+        "rate_inh_hz",
+        "cv_exc",
+        "spike_count_chi2",
+        "sustained",
+    ):
         assert col in points.columns
     verdict = {(r.g_exc_nS, r.g_inh_nS): bool(r.sustained) for r in points.itertuples()}
     assert verdict[(8.0, 80.0)] and verdict[(8.0, 40.0)]  # strong excitation keeps the tiny network going
@@ -68,15 +83,25 @@ def test_points_table_and_map(sweep_study):
 
 @pytest.mark.slow
 def test_adding_points_or_seeds_runs_only_new_simulations(sweep_study):
-    targets = {"sweep": {"backends": ["nest"], "g_exc_nS": [2.0, 8.0], "g_inh_nS": [40.0, 80.0], "seeds": [2],
-                         "t_stop_ms": 300.0, "benchmark_point": [8.0, 80.0]}}
+    targets = {
+        "sweep": {
+            "backends": ["nest"],
+            "g_exc_nS": [2.0, 8.0],
+            "g_inh_nS": [40.0, 80.0],
+            "seeds": [2],
+            "t_stop_ms": 300.0,
+            "benchmark_point": [8.0, 80.0],
+        }
+    }
     # nothing changed: no simulation, whatever the grouping of rows into jobs
     assert dry_run_jobs_verbose(sweep_study, targets, "sweep") == []
     per_row = {"sweep": dict(targets["sweep"], rows_per_job=1)}
     assert dry_run_jobs_verbose(sweep_study, per_row, "sweep") == []
     # one more g_exc value, one row per job: exactly the new row's simulations
     more = {"sweep": dict(per_row["sweep"], g_exc_nS=[2.0, 5.0, 8.0])}
-    sims = [j for j in dry_run_jobs_verbose(sweep_study, more, outputs=True) if j[0] in ("simulate_map", "build_network")]
+    sims = [
+        j for j in dry_run_jobs_verbose(sweep_study, more, outputs=True) if j[0] in ("simulate_map", "build_network")
+    ]
     assert len(sims) == 1 and sims[0][0] == "simulate_map", sims
     assert "gexc~5.0_ginh~40.0" in sims[0][1] and "gexc~2.0" not in sims[0][1] and "gexc~8.0" not in sims[0][1], sims
     # one more seed (the whole grid in one job): its network and its map job, nothing of the existing seed
@@ -107,9 +132,21 @@ def test_map_with_a_column_that_died_everywhere(tmp_path):
     """A g_exc column where no point sustained (all rates NaN) must still be drawn (grey)."""
     from vabench.figures.sustained import plot_sustained_map
 
-    rows = [{"g_exc_nS": ge, "g_inh_nS": gi, "seed": s, "sustained": ge > 0, "rate_exc_hz": 10.0 + ge if ge > 0 else 0.5,
-             "cv_exc": 1.0, "n_cells": 4000, "t_stop_ms": 1000.0}
-            for ge in (0.0, 4.0, 8.0) for gi in (0.0, 51.0, 85.0) for s in (1, 2)]
+    rows = [
+        {
+            "g_exc_nS": ge,
+            "g_inh_nS": gi,
+            "seed": s,
+            "sustained": ge > 0,
+            "rate_exc_hz": 10.0 + ge if ge > 0 else 0.5,
+            "cv_exc": 1.0,
+            "n_cells": 4000,
+            "t_stop_ms": 1000.0,
+        }
+        for ge in (0.0, 4.0, 8.0)
+        for gi in (0.0, 51.0, 85.0)
+        for s in (1, 2)
+    ]
     plot_sustained_map(pd.DataFrame(rows), tmp_path / "m.png", tmp_path / "m.svg", "nest", [4.0, 51.0])
     assert imread(tmp_path / "m.png").shape[0] > 300
 
@@ -122,12 +159,16 @@ def test_map_checked_against_nest_at_its_edge(tmp_path):
     same t_stop): the check reads it instead of simulating it again."""
     workdir = copy_workflow(tmp_path / "check")
     cfg = yaml.safe_load(TINY.read_text())
-    cfg["sweep"] = dict(cfg["sweep"], backends=["neuron"], seeds=[2, 3, 4, 5, 6], check={"backend": "nest", "n_points": 1})
+    cfg["sweep"] = dict(
+        cfg["sweep"], backends=["neuron"], seeds=[2, 3, 4, 5, 6], check={"backend": "nest", "n_points": 1}
+    )
     (workdir / "tiny.yaml").write_text(yaml.safe_dump(cfg))
     jobs = [r for r, _ in dry_run_jobs_verbose(workdir, {}, "sweep")]
     assert jobs.count("simulate_check") == 5 and jobs.count("simulate") == 1, jobs  # the study's NEST run of seed 2
     run_snakemake(workdir, "sweep", "--configfile", "tiny.yaml")
-    check = pd.read_csv(workdir / "results/sweep/check_neuron_vs_nest.tsv", sep="\t", dtype={"g_exc_nS": str, "g_inh_nS": str})
+    check = pd.read_csv(
+        workdir / "results/sweep/check_neuron_vs_nest.tsv", sep="\t", dtype={"g_exc_nS": str, "g_inh_nS": str}
+    )
     points = check[check["g_exc_nS"] != "all"]
     the_map = pd.read_csv(workdir / "results/sweep/neuron/points.tsv", sep="\t")
     chosen = edge_points(the_map, 1, [8.0, 80.0])  # the edge point, then the benchmark point if not the same

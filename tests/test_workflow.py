@@ -1,7 +1,6 @@
 """The whole workflow on the tiny config, in a temporary copy of the project, as a user runs it."""
 
 import json
-import os
 
 import numpy as np
 import pandas as pd
@@ -39,10 +38,25 @@ def dry_run_jobs(workdir, *args):
 @pytest.mark.slow
 def test_summary_table(tiny_study):
     summary = pd.read_csv(tiny_study / "results/stats/summary.tsv", sep="\t")
-    for col in ("backend", "g_exc_nS", "g_inh_nS", "network_seed", "replicate", "population", "rate_hz", "cv_isi", "lv",
-                "corr", "spike_count_chi2", "survival_ms", "sustained"):
+    for col in (
+        "backend",
+        "g_exc_nS",
+        "g_inh_nS",
+        "network_seed",
+        "replicate",
+        "population",
+        "rate_hz",
+        "cv_isi",
+        "lv",
+        "corr",
+        "spike_count_chi2",
+        "survival_ms",
+        "sustained",
+    ):
         assert col in summary.columns
-    assert len(summary) == len(BACKENDS) * 2 * 2 * 2 * 2  # backends x weight sets x seeds x (network + replicate) x populations
+    assert (
+        len(summary) == len(BACKENDS) * 2 * 2 * 2 * 2
+    )  # backends x weight sets x seeds x (network + replicate) x populations
     assert set(summary["backend"]) == BACKENDS and set(summary["network_seed"]) == {2, 3}
     assert set(summary["replicate"]) == {0, 1}
     alive = summary[(summary.g_exc_nS == 8.0) & (summary.g_inh_nS == 80.0)]
@@ -59,7 +73,17 @@ def test_summary_table(tiny_study):
 def test_agreement_tables(tiny_study):
     table = pd.read_csv(tiny_study / "results/stats/agreement.tsv", sep="\t")
     assert set(table["verdict"]) <= {"equivalent", "inconclusive", "different"}
-    assert set(table["statistic"]) == {"survival", "rate", "cv", "lv", "corr", "exponent", "rate_dist", "cv_dist", "corr_dist"}
+    assert set(table["statistic"]) == {
+        "survival",
+        "rate",
+        "cv",
+        "lv",
+        "corr",
+        "exponent",
+        "rate_dist",
+        "cv_dist",
+        "corr_dist",
+    }
     # 2 seeds are fewer than compare.min_seeds: nothing may be called equivalent or different yet
     assert (table["verdict"] == "inconclusive").all(), table[table.verdict != "inconclusive"].to_string()
     assert (table["seeds_needed"].dropna() >= 5).all() and table["seeds_needed"].notna().any()
@@ -88,8 +112,16 @@ def test_run_record_and_figures(tiny_study):
     for key in ("setup_s", "build_s", "run_s", "write_s"):
         assert info["timings_s"][key] >= 0
     assert info["peak_memory_mb"] > 0 and info["versions"]["PyNN"] == "0.13.0" and info["seed"] == 2
-    for name in ("fig24_backends", "state_histograms", "fig24_backends_gexc~8.0_ginh~80.0", "fig24_backends_gexc~2.0_ginh~80.0",
-                 "survival", "paired_differences", "distributions", "divergence"):
+    for name in (
+        "fig24_backends",
+        "state_histograms",
+        "fig24_backends_gexc~8.0_ginh~80.0",
+        "fig24_backends_gexc~2.0_ginh~80.0",
+        "survival",
+        "paired_differences",
+        "distributions",
+        "divergence",
+    ):
         png = tiny_study / "results/figures" / f"{name}.png"
         assert imread(png).shape[0] > 300
         assert (tiny_study / "results/figures" / f"{name}.svg").stat().st_size > 1000
@@ -131,8 +163,10 @@ def test_a_new_seed_simulates_only_its_networks(tiny_study):
 @pytest.mark.slow
 def test_a_new_weight_set_simulates_and_analyses_only_its_runs(tiny_study):
     more = tiny_study / "tiny_weights.yaml"
-    more.write_text(TINY.read_text() + ENSEMBLE + "\nweights: [{g_exc_nS: 8.0, g_inh_nS: 80.0}, {g_exc_nS: 2.0, g_inh_nS: 80.0},"
-                    " {g_exc_nS: 6.0, g_inh_nS: 80.0}]\n")
+    more.write_text(
+        TINY.read_text() + ENSEMBLE + "\nweights: [{g_exc_nS: 8.0, g_inh_nS: 80.0}, {g_exc_nS: 2.0, g_inh_nS: 80.0},"
+        " {g_exc_nS: 6.0, g_inh_nS: 80.0}]\n"
+    )
     jobs = dry_run_jobs(tiny_study, "--configfile", "tiny_weights.yaml")
     assert jobs.get("simulate") == 4 * len(BACKENDS) and "build_network" not in jobs, jobs  # 4 networks x backends
     assert jobs.get("extract") == jobs.get("run_statistics") == len(BACKENDS), jobs
@@ -148,9 +182,12 @@ def test_damaged_spike_table_is_named(tiny_study):
     broken.write_bytes((run_dir / "spikes.parquet").read_bytes()[:100])
     out = block_outputs(tiny_study / "by-hand")
     with pytest.raises(DamagedFileError, match="broken.parquet.*rebuild it with: snakemake"):
-        extract_block([(broken, run_dir / "traces.npz", run_dir / "run.json")],
-                      {"t_start_ms": 100.0, "survival_bin_ms": 20.0, "sustained_min_rate_hz": 1.0, "min_spikes_cv": 10},
-                      {"bin_ms": 1.0, "t_start_ms": 100.0}, out)
+        extract_block(
+            [(broken, run_dir / "traces.npz", run_dir / "run.json")],
+            {"t_start_ms": 100.0, "survival_bin_ms": 20.0, "sustained_min_rate_hz": 1.0, "min_spikes_cv": 10},
+            {"bin_ms": 1.0, "t_start_ms": 100.0},
+            out,
+        )
     assert not any(path.exists() for path in out.values())
 
 
@@ -161,7 +198,9 @@ def test_spectra_outputs(tiny_study):
     assert set(spectra["signal"]) == {"exc_rate", "inh_rate", "lfp_proxy"}
     summary = pd.read_csv(tiny_study / "results/stats/summary.tsv", sep="\t")
     keys = ["backend", "g_exc_nS", "g_inh_nS", "network_seed", "replicate"]
-    rates = spectra[spectra.signal == "exc_rate"].merge(summary[summary.population == "exc"][keys + ["sustained"]], on=keys)
+    rates = spectra[spectra.signal == "exc_rate"].merge(
+        summary[summary.population == "exc"][keys + ["sustained"]], on=keys
+    )
     assert len(rates) == 4 * len(BACKENDS) * 2  # networks x backends x weight sets
     alive = rates[rates["sustained"]]
     assert len(alive) >= 12 and alive["exponent"].notna().all(), alive.to_string()
@@ -177,8 +216,21 @@ def test_spectra_outputs(tiny_study):
 def test_report_contains_every_figure_and_table(tiny_study):
     run_snakemake(tiny_study, "--configfile", "tiny.yaml", "--report", "results/report.html")
     html = (tiny_study / "results/report.html").read_text()
-    for name in ("fig24_backends_gexc~8.0_ginh~80.0.png", "fig24_backends_gexc~2.0_ginh~80.0.png", "state_histograms.png",
-                 "spectra.png", "summary.tsv", "agreement.tsv", "agreement_pairs.tsv", "divergence.tsv", "spectra.tsv",
-                 "config.yaml", "survival.png", "paired_differences.png", "distributions.png", "divergence.png"):
+    for name in (
+        "fig24_backends_gexc~8.0_ginh~80.0.png",
+        "fig24_backends_gexc~2.0_ginh~80.0.png",
+        "state_histograms.png",
+        "spectra.png",
+        "summary.tsv",
+        "agreement.tsv",
+        "agreement_pairs.tsv",
+        "divergence.tsv",
+        "spectra.tsv",
+        "config.yaml",
+        "survival.png",
+        "paired_differences.png",
+        "distributions.png",
+        "divergence.png",
+    ):
         assert name in html, name
     assert html.count("base64,iVBORw0KGgo") >= 4  # PNGs embedded as data URIs: the page is self-contained

@@ -93,17 +93,29 @@ def failure_report(out: str, workdir: Path) -> str:
     for m in re.finditer(r"^Error in rule (\S+):\n((?:    .*\n)*)", out + "\n", re.M):
         env = re.search(r"^    conda-env: (.+)$", m.group(2), re.M)
         env_file = Path(env.group(1).strip() + ".yaml") if env else None
-        name = by_content.get(env_file.read_bytes(), env_file.name) if env_file and env_file.exists() else "no conda env"
+        name = (
+            by_content.get(env_file.read_bytes(), env_file.name) if env_file and env_file.exists() else "no conda env"
+        )
         failed.append(f"  rule {m.group(1)} in envs/{name}" if env else f"  rule {m.group(1)} (no conda env)")
-    errors = dict.fromkeys(ln.strip() for ln in out.splitlines()
-                           if re.search(r"^\s*(\w+\.)*(ModuleNotFoundError|ImportError)\b|pip-conda env guard|pip-conda: error", ln))
+    errors = dict.fromkeys(
+        ln.strip()
+        for ln in out.splitlines()
+        if re.search(r"^\s*(\w+\.)*(ModuleNotFoundError|ImportError)\b|pip-conda env guard|pip-conda: error", ln)
+    )
     logs = []
     for m in re.finditer(r"^\s+log: (\S+) \(check log", out, re.M):
         log = workdir / m.group(1)
         if log.exists() and log.stat().st_size:
             logs.append(f"--- {m.group(1)} (last lines)\n" + "\n".join(log.read_text().splitlines()[-15:]))
-    return "\n".join(["=== failed jobs ==="] + sorted(set(failed)) + ["=== import errors ==="] + [f"  {e}" for e in errors]
-                     + logs + ["=== last lines of snakemake's output ==="] + out.splitlines()[-40:])
+    return "\n".join(
+        ["=== failed jobs ==="]
+        + sorted(set(failed))
+        + ["=== import errors ==="]
+        + [f"  {e}" for e in errors]
+        + logs
+        + ["=== last lines of snakemake's output ==="]
+        + out.splitlines()[-40:]
+    )
 
 
 def main(argv=None) -> int:
@@ -125,8 +137,21 @@ def main(argv=None) -> int:
     # the stand-in conda first on PATH (a real conda, if any, is not used: this checks the env files' pip builds)
     env["PATH"] = os.pathsep.join([str(HERE / "bin"), str(Path(sys.executable).parent), env["PATH"]])
     before = {p.name for p in prefix.iterdir()}
-    cmd = [sys.executable, "-m", "snakemake", "all", "sweep", "--sdm", "conda", "--conda-prefix", str(prefix),
-           "--cores", str(args.cores), "--configfile", str(config)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "all",
+        "sweep",
+        "--sdm",
+        "conda",
+        "--conda-prefix",
+        str(prefix),
+        "--cores",
+        str(args.cores),
+        "--configfile",
+        str(config),
+    ]
     print(f"envs-check: conda = tools/pip-conda; envs in {prefix}; study in {workdir}", flush=True)
     print("+ " + " ".join(cmd), flush=True)
     start = time.monotonic()
@@ -135,25 +160,40 @@ def main(argv=None) -> int:
     (workdir / "envs-check.log").write_text(proc.stdout)
     if proc.returncode != 0:
         print(failure_report(proc.stdout, workdir))
-        print(f"envs-check: FAILED: snakemake exited with {proc.returncode} after {wall:.0f} s "
-              f"(full output: {workdir / 'envs-check.log'})")
+        print(
+            f"envs-check: FAILED: snakemake exited with {proc.returncode} after {wall:.0f} s "
+            f"(full output: {workdir / 'envs-check.log'})"
+        )
         return 1
 
-    rules = subprocess.run([sys.executable, "-m", "snakemake", "--list-rules", "--configfile", str(config)], cwd=workdir,
-                           env=env, capture_output=True, text=True, check=True).stdout.split()
+    rules = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--list-rules", "--configfile", str(config)],
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     ran = job_envs(workdir)
     problems = [f"rule {r} ran no job" for r in rules if r not in ran and r not in EXEMPT]
     problems += [f"rule {r} ran outside any conda env" for r, envs in ran.items() if "(no conda env)" in envs]
     used = {e for envs in ran.values() for e in envs}
-    problems += [f"envs/{p.name} was used by no job" for p in sorted((workdir / "envs").glob("*.yaml")) if p.name not in used]
+    problems += [
+        f"envs/{p.name} was used by no job" for p in sorted((workdir / "envs").glob("*.yaml")) if p.name not in used
+    ]
 
     print(f"\nenvs-check: snakemake --sdm conda ran the study in {wall:.0f} s; rules per env:")
     for env_file in sorted((workdir / "envs").glob("*.yaml")):
         spec = yaml.safe_load(env_file.read_text())
         pip = next((d["pip"] for d in spec["dependencies"] if isinstance(d, dict) and "pip" in d), [])
         in_env = sorted(r for r, envs in ran.items() if env_file.name in envs)
-        built = [p for p in prefix.iterdir() if p.is_dir() and (p.parent / f"{p.name}.yaml").exists()
-                 and (p.parent / f"{p.name}.yaml").read_bytes() == env_file.read_bytes()]
+        built = [
+            p
+            for p in prefix.iterdir()
+            if p.is_dir()
+            and (p.parent / f"{p.name}.yaml").exists()
+            and (p.parent / f"{p.name}.yaml").read_bytes() == env_file.read_bytes()
+        ]
         info = ""
         if built:
             rec = built[0] / "pip-conda.json"

@@ -58,7 +58,9 @@ def conda_version() -> str:
 
 def conda_platform() -> str:
     system = {"Linux": "linux", "Darwin": "osx"}.get(platform.system(), platform.system().lower())
-    machine = {"x86_64": "64", "AMD64": "64", "arm64": "arm64", "aarch64": "aarch64"}.get(platform.machine(), platform.machine())
+    machine = {"x86_64": "64", "AMD64": "64", "arm64": "arm64", "aarch64": "aarch64"}.get(
+        platform.machine(), platform.machine()
+    )
     return f"{system}-{machine}"
 
 
@@ -113,10 +115,14 @@ def find_python(version: str | None) -> str:
         exe = shutil.which(cand) or (cand if Path(cand).is_file() else None)
         if not exe:
             continue
-        out = subprocess.run([exe, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"], capture_output=True, text=True)
+        out = subprocess.run(
+            [exe, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"], capture_output=True, text=True
+        )
         if out.returncode == 0 and (version is None or out.stdout.strip() == version):
             return exe
-    raise ShimError(f"no Python {version} interpreter found on PATH (tried {', '.join(candidates)}); the env file asks for python={version}")
+    raise ShimError(
+        f"no Python {version} interpreter found on PATH (tried {', '.join(candidates)}); the env file asks for python={version}"
+    )
 
 
 def run(cmd: list[str], **kw) -> None:
@@ -138,13 +144,22 @@ def env_create(env_file: Path, prefix: Path) -> None:
     req_file.write_text("".join(f"{r}\n" for r in reqs))
     if reqs:
         run([env_python, "-m", "pip", "install", "--no-input", "--progress-bar", "off", "--quiet", "-r", str(req_file)])
-    site = subprocess.run([env_python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                          capture_output=True, text=True, check=True).stdout.strip()
-    guard = (HERE / "env_guard.py").read_text().replace('ENV_NAME = None', f"ENV_NAME = {name!r}", 1)
+    site = subprocess.run(
+        [env_python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    guard = (HERE / "env_guard.py").read_text().replace("ENV_NAME = None", f"ENV_NAME = {name!r}", 1)
     Path(site, f"{GUARD}.py").write_text(guard)
     Path(site, f"{GUARD}.pth").write_text(f"import {GUARD}\n")
-    record = {"built_by": SHIM, "env_name": name, "python": python_version, "pip": reqs,
-              "build_seconds": round(time.monotonic() - start, 1)}
+    record = {
+        "built_by": SHIM,
+        "env_name": name,
+        "python": python_version,
+        "pip": reqs,
+        "build_seconds": round(time.monotonic() - start, 1),
+    }
     (prefix / "pip-conda.json").write_text(json.dumps(record, indent=1) + "\n")
     print(f"{SHIM}: built {name} in {prefix} (Python {python_version}, {len(reqs)} pip requirements)", flush=True)
 

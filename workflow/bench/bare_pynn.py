@@ -22,8 +22,19 @@ net = np.load(network_file)
 n_exc, n_inh = int(net["n_exc"]), int(net["n_inh"])
 sim.setup(timestep=0.1, min_delay=0.2, max_delay=0.2)
 
-cell = sim.IF_cond_exp(cm=0.2, tau_m=20.0, tau_syn_E=5.0, tau_syn_I=10.0, tau_refrac=5.0, v_rest=-60.0,
-                       v_thresh=-50.0, v_reset=-60.0, e_rev_E=0.0, e_rev_I=-80.0, i_offset=0.0)
+cell = sim.IF_cond_exp(
+    cm=0.2,
+    tau_m=20.0,
+    tau_syn_E=5.0,
+    tau_syn_I=10.0,
+    tau_refrac=5.0,
+    v_rest=-60.0,
+    v_thresh=-50.0,
+    v_reset=-60.0,
+    e_rev_E=0.0,
+    e_rev_I=-80.0,
+    i_offset=0.0,
+)
 exc = sim.Population(n_exc, cell, label="exc")
 inh = sim.Population(n_inh, cell, label="inh")
 exc.initialize(v=net["v_init_mV"][:n_exc])
@@ -40,8 +51,13 @@ for s in "ei":
         sel = (pre >= s0) & (pre < s0 + src.size) & (post >= t0) & (post < t0 + tgt.size)
         conn = sim.FromListConnector(np.column_stack([pre[sel] - s0, post[sel] - t0]))
         w = (g_exc if s == "e" else g_inh) * 1e-3
-        sim.Projection(src, tgt, conn, sim.StaticSynapse(weight=w, delay=0.2),
-                       receptor_type="excitatory" if s == "e" else "inhibitory")
+        sim.Projection(
+            src,
+            tgt,
+            conn,
+            sim.StaticSynapse(weight=w, delay=0.2),
+            receptor_type="excitatory" if s == "e" else "inhibitory",
+        )
 thal_pre, thal_post = net["thalamic_pre"], net["thalamic_post"]
 for tgt, t0 in pops.values():
     sel = (thal_post >= t0) & (thal_post < t0 + tgt.size)

@@ -7,5 +7,14 @@ from vabench.logs import script_logging
 
 with script_logging(snakemake.log[0]):
     inp = snakemake.input
-    backend_agreement(inp.cells, inp.pairs, inp.summaries, inp.psd, snakemake.params.backends, snakemake.params.compare,
-                      snakemake.params.spectra, snakemake.output.agreement, snakemake.output.pairs)
+    backend_agreement(
+        inp.cells,
+        inp.pairs,
+        inp.summaries,
+        inp.psd,
+        snakemake.params.backends,
+        snakemake.params.compare,
+        snakemake.params.spectra,
+        snakemake.output.agreement,
+        snakemake.output.pairs,
+    )

@@ -22,18 +22,29 @@ with script_logging(snakemake.log[0]):
         return df[(df["g_exc_nS"] == g_exc) & (df["g_inh_nS"] == g_inh)] if len(df) else df
 
     if figure == "survival":
-        ensemble.plot_survival(pd.read_csv(inp.summary, sep="\t"), out.png, out.svg,
-                               title=f"Survival of self-sustained activity ({where})")
+        ensemble.plot_survival(
+            pd.read_csv(inp.summary, sep="\t"), out.png, out.svg, title=f"Survival of self-sustained activity ({where})"
+        )
     elif figure == "paired_differences":
         agreement = pd.read_csv(inp.agreement, sep="\t")
         # rows with no estimate (no seed where both sustained) say nothing: the table keeps them
         agreement = agreement[agreement["estimate"].notna() | (agreement["verdict"] == "not compared")]
-        ensemble.plot_paired_differences(agreement, out.png, out.svg,
-                                         title=f"Seed-paired differences between simulators ({where})")
+        ensemble.plot_paired_differences(
+            agreement, out.png, out.svg, title=f"Seed-paired differences between simulators ({where})"
+        )
     elif figure == "distributions":
-        ensemble.plot_distributions(tables(inp.cells), tables(inp.pairs),
-                                    first_weights(pd.read_csv(inp.summary, sep="\t")), out.png, out.svg,
-                                    title=f"Per-cell distributions, pooled over the surviving networks ({where})")
+        ensemble.plot_distributions(
+            tables(inp.cells),
+            tables(inp.pairs),
+            first_weights(pd.read_csv(inp.summary, sep="\t")),
+            out.png,
+            out.svg,
+            title=f"Per-cell distributions, pooled over the surviving networks ({where})",
+        )
     elif figure == "divergence":
-        ensemble.plot_divergence(first_weights(pd.read_csv(inp.divergence, sep="\t")), out.png, out.svg,
-                                 title=f"When chaos takes over: spikes matched within one time step ({where})")
+        ensemble.plot_divergence(
+            first_weights(pd.read_csv(inp.divergence, sep="\t")),
+            out.png,
+            out.svg,
+            title=f"When chaos takes over: spikes matched within one time step ({where})",
+        )

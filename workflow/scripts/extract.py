@@ -7,5 +7,9 @@ from vabench.logs import script_logging
 
 with script_logging(snakemake.log[0]):
     inp = snakemake.input
-    extract_block(list(zip(inp.spikes, inp.traces, inp.runs)), snakemake.params.analysis, snakemake.params.spectra,
-                  dict(snakemake.output))
+    extract_block(
+        list(zip(inp.spikes, inp.traces, inp.runs)),
+        snakemake.params.analysis,
+        snakemake.params.spectra,
+        dict(snakemake.output),
+    )

@@ -11,6 +11,14 @@ with script_logging(snakemake.log[0]):
     g_exc, g_inh = parse_weights_label(snakemake.wildcards.weights)
     params = dict(snakemake.params.sim)
     params["simulation"] = dict(params["simulation"], threads=snakemake.threads)
-    simulate(snakemake.input.network, snakemake.wildcards.backend, g_exc, g_inh, params,
-             Path(snakemake.output.run).parent, work_dir=snakemake.params.work_dir,
-             provenance=run_provenance(snakemake.config), traces=snakemake.params.traces)
+    simulate(
+        snakemake.input.network,
+        snakemake.wildcards.backend,
+        g_exc,
+        g_inh,
+        params,
+        Path(snakemake.output.run).parent,
+        work_dir=snakemake.params.work_dir,
+        provenance=run_provenance(snakemake.config),
+        traces=snakemake.params.traces,
+    )

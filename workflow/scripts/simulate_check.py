@@ -9,6 +9,15 @@ from vabench.simulate import simulate_check
 with script_logging(snakemake.log[0]):
     params = dict(snakemake.params.sim)
     params["simulation"] = dict(params["simulation"], threads=snakemake.threads)
-    simulate_check(snakemake.input.points, snakemake.input.network, snakemake.wildcards.ref, params, snakemake.output.runs,
-                   snakemake.params.n_points, snakemake.params.benchmark_point, snakemake.params.reused,
-                   work_dir=Path(snakemake.log[0]).with_suffix(".work"), provenance=run_provenance(snakemake.config))
+    simulate_check(
+        snakemake.input.points,
+        snakemake.input.network,
+        snakemake.wildcards.ref,
+        params,
+        snakemake.output.runs,
+        snakemake.params.n_points,
+        snakemake.params.benchmark_point,
+        snakemake.params.reused,
+        work_dir=Path(snakemake.log[0]).with_suffix(".work"),
+        provenance=run_provenance(snakemake.config),
+    )

@@ -6,5 +6,12 @@ from vabench.analysis import spectra_tables
 from vabench.logs import script_logging
 
 with script_logging(snakemake.log[0]):
-    spectra_tables(snakemake.input.fits, snakemake.input.psd, snakemake.input.summary, snakemake.params.spectra,
-                   snakemake.output.spectra, snakemake.output.ensemble, snakemake.output.mean_psd)
+    spectra_tables(
+        snakemake.input.fits,
+        snakemake.input.psd,
+        snakemake.input.summary,
+        snakemake.params.spectra,
+        snakemake.output.spectra,
+        snakemake.output.ensemble,
+        snakemake.output.mean_psd,
+    )

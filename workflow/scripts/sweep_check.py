@@ -7,5 +7,11 @@ from vabench.sweep import check_table
 
 with script_logging(snakemake.log[0]):
     inp = snakemake.input
-    check_table(inp.points, inp.checked, list(zip(inp.study_spikes, inp.study_runs)), snakemake.params.analysis,
-                snakemake.params.compare, snakemake.output.check)
+    check_table(
+        inp.points,
+        inp.checked,
+        list(zip(inp.study_spikes, inp.study_runs)),
+        snakemake.params.analysis,
+        snakemake.params.compare,
+        snakemake.output.check,
+    )

@@ -7,4 +7,6 @@ from vabench.logs import script_logging
 from vabench.sweep import row_points
 
 with script_logging(snakemake.log[0]):
-    write_tsv(snakemake.output.points, row_points(snakemake.input.spikes, snakemake.input.runs, snakemake.params.analysis))
+    write_tsv(
+        snakemake.output.points, row_points(snakemake.input.spikes, snakemake.input.runs, snakemake.params.analysis)
+    )

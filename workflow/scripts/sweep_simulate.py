@@ -13,6 +13,12 @@ with script_logging(snakemake.log[0]):
     runs = snakemake.output.runs
     # one folder per point, named by its weights (a one-point job has one run.json, not a list)
     out_dirs = [Path(p).parent for p in ([runs] if isinstance(runs, str) else runs)]
-    simulate_map_points(snakemake.input.network, snakemake.wildcards.backend, [parse_weights_label(d.name) for d in out_dirs],
-                        params, out_dirs, work_dir=Path(snakemake.log[0]).with_suffix(".work"),
-                        provenance=run_provenance(snakemake.config))
+    simulate_map_points(
+        snakemake.input.network,
+        snakemake.wildcards.backend,
+        [parse_weights_label(d.name) for d in out_dirs],
+        params,
+        out_dirs,
+        work_dir=Path(snakemake.log[0]).with_suffix(".work"),
+        provenance=run_provenance(snakemake.config),
+    )

@@ -16,6 +16,7 @@ from vabench.runinfo import read_run_info, run_identity
 
 log = logging.getLogger(__name__)
 
+
 def collect_summaries(paths, out) -> pd.DataFrame:
     return collect_tables(paths, out, ["g_exc_nS", "g_inh_nS", "network_seed", "replicate", "backend", "population"])
 
@@ -33,7 +34,8 @@ def mean_psd_exponent(psd_paths, spectra_cfg: dict):
             continue
         df = df[df["replicate"] == 0]
         for (backend, g_exc, g_inh, seed, signal), g in df.groupby(
-                ["backend", "g_exc_nS", "g_inh_nS", "network_seed", "signal"], sort=False):
+            ["backend", "g_exc_nS", "g_inh_nS", "network_seed", "signal"], sort=False
+        ):
             if signal in ("exc_rate", "inh_rate"):
                 key = (backend, float(g_exc), float(g_inh), int(seed), signal.replace("_rate", ""))
                 psds[key] = (g["frequency_hz"].to_numpy(float), g["power"].to_numpy(float))
@@ -46,9 +48,13 @@ def mean_psd_exponent(psd_paths, spectra_cfg: dict):
                 if any(r is None for r in runs):
                     return float("nan")
                 power = np.mean([r[1] for r in runs], axis=0)
-                fits[key] = fit_fooof(runs[0][0], power, spectra_cfg["freq_range_hz"], spectra_cfg["max_n_peaks"])["exponent"]
+                fits[key] = fit_fooof(runs[0][0], power, spectra_cfg["freq_range_hz"], spectra_cfg["max_n_peaks"])[
+                    "exponent"
+                ]
             return fits[key]
+
         return exponent_of
+
     return at
 
 
@@ -59,13 +65,15 @@ def run_values(paths) -> dict:
     for path in paths:
         df = pd.read_csv(path, sep="\t")
         for (backend, seed, rep, g_exc, g_inh, pop), g in df.groupby(
-                ["backend", "network_seed", "replicate", "g_exc_nS", "g_inh_nS", "population"], sort=False):
+            ["backend", "network_seed", "replicate", "g_exc_nS", "g_inh_nS", "population"], sort=False
+        ):
             out[(backend, int(seed), int(rep), float(g_exc), float(g_inh), pop)] = g
     return out
 
 
-def backend_agreement(cell_paths, pair_paths, summary_paths, psd_paths, backends, compare: dict, spectra_cfg: dict, out,
-                      pairs_out) -> pd.DataFrame:
+def backend_agreement(
+    cell_paths, pair_paths, summary_paths, psd_paths, backends, compare: dict, spectra_cfg: dict, out, pairs_out
+) -> pd.DataFrame:
     """The verdict table (one row per weights x pair x population x statistic) and the
     one-row-per-pair summary (see :mod:`vabench.compare`), from the blocks' tables."""
     from vabench.compare import agreement_table, pair_summary
@@ -80,20 +88,34 @@ def backend_agreement(cell_paths, pair_paths, summary_paths, psd_paths, backends
                 return None  # no such run
             df = tables[kind].get((backend, int(seed), int(replicate), g_exc, g_inh, population))
             return df[column].to_numpy(float) if df is not None else np.zeros(0)
+
         return values
 
     frames = []
     for (g_exc, g_inh), runs in summary.groupby(["g_exc_nS", "g_inh_nS"], sort=True):
-        frames.append(agreement_table(runs, backends, compare, values_at(float(g_exc), float(g_inh)),
-                                      exponents(float(g_exc), float(g_inh))))
+        frames.append(
+            agreement_table(
+                runs, backends, compare, values_at(float(g_exc), float(g_inh)), exponents(float(g_exc), float(g_inh))
+            )
+        )
     table = pd.concat(frames, ignore_index=True) if frames else agreement_table(summary, backends, compare)
     pairs = pair_summary(table, summary)
     write_tsv(out, table)
     write_tsv(pairs_out, pairs)
     for row in pairs.itertuples():
-        log.info("%s vs %s at (%g, %g) nS over %d seeds: %s (%d equivalent, %d inconclusive, %d different%s)",
-                 row.backend_a, row.backend_b, row.g_exc_nS, row.g_inh_nS, row.n_seeds, row.verdict, row.n_equivalent,
-                 row.n_inconclusive, row.n_different, f": different on {row.different_on}" if row.different_on else "")
+        log.info(
+            "%s vs %s at (%g, %g) nS over %d seeds: %s (%d equivalent, %d inconclusive, %d different%s)",
+            row.backend_a,
+            row.backend_b,
+            row.g_exc_nS,
+            row.g_inh_nS,
+            row.n_seeds,
+            row.verdict,
+            row.n_equivalent,
+            row.n_inconclusive,
+            row.n_different,
+            f": different on {row.different_on}" if row.different_on else "",
+        )
     return table
 
 
@@ -106,7 +128,10 @@ def divergence_table(spike_paths, run_paths, windows_ms, out) -> pd.DataFrame:
     for sp, rp in zip(spike_paths, run_paths):
         info = read_run_info(rp)
         ident = run_identity(info)
-        runs[(ident["g_exc_nS"], ident["g_inh_nS"], ident["network_seed"], ident["replicate"], ident["backend"])] = (sp, info)
+        runs[(ident["g_exc_nS"], ident["g_inh_nS"], ident["network_seed"], ident["replicate"], ident["backend"])] = (
+            sp,
+            info,
+        )
     backends = list(dict.fromkeys(k[4] for k in runs))
     rows = []
     for (g_exc, g_inh, seed, rep, a), (path_a, info) in sorted(runs.items(), key=lambda kv: kv[0][:4]):
@@ -114,13 +139,22 @@ def divergence_table(spike_paths, run_paths, windows_ms, out) -> pd.DataFrame:
             continue
         spikes_a = read_spikes(path_a)
         tol = info["params"]["simulation"]["dt_ms"]
-        others = [(b, 0, "backends") for b in backends[backends.index(a) + 1:]]
-        others += [(a, r, "replicate") for (ge, gi, s, r, k) in runs if (ge, gi, s, k) == (g_exc, g_inh, seed, a) and r > 0]
+        others = [(b, 0, "backends") for b in backends[backends.index(a) + 1 :]]
+        others += [
+            (a, r, "replicate") for (ge, gi, s, r, k) in runs if (ge, gi, s, k) == (g_exc, g_inh, seed, a) and r > 0
+        ]
         for b, rep_b, kind in others:
             if (g_exc, g_inh, seed, rep_b, b) not in runs:
                 continue
-            base = {"g_exc_nS": g_exc, "g_inh_nS": g_inh, "network_seed": seed, "comparison": kind, "backend_a": a,
-                    "backend_b": b, "replicate_b": rep_b}
+            base = {
+                "g_exc_nS": g_exc,
+                "g_inh_nS": g_inh,
+                "network_seed": seed,
+                "comparison": kind,
+                "backend_a": a,
+                "backend_b": b,
+                "replicate_b": rep_b,
+            }
             for r in divergence_rows(spikes_a, read_spikes(runs[(g_exc, g_inh, seed, rep_b, b)][0]), tol, windows_ms):
                 rows.append(dict(base, **r))
     table = pd.DataFrame(rows)
@@ -141,8 +175,14 @@ def spectra_tables(fit_paths, psd_paths, summary_path, spectra_cfg: dict, fits_o
     write_tsv(mean_psd_out, mean)
     write_tsv(ensemble_out, fits)
     for row in fits.itertuples():
-        log.info("%s %s, mean of %d surviving runs: exponent %.2f, r2 %.3f", row.backend, row.signal, row.n_runs,
-                 row.exponent, row.r_squared)
+        log.info(
+            "%s %s, mean of %d surviving runs: exponent %.2f, r2 %.3f",
+            row.backend,
+            row.signal,
+            row.n_runs,
+            row.exponent,
+            row.r_squared,
+        )
     return fits
 
 
@@ -163,18 +203,29 @@ def provenance_table(run_paths, config_sha256: str, out) -> pd.DataFrame:
     for path in run_paths:
         info = read_run_info(path)
         own = info.get("config_sha256", "unknown")
-        row = {"run": "map point" if info.get("purpose") == "map" else "study", "backend": info["backend"], "g_exc_nS": info["g_exc_nS"],
-               "g_inh_nS": info["g_inh_nS"], "seed": info["seed"],
-               "replicate": int(info.get("network_params", {}).get("replicate", 0)),
-               "host": info.get("host"), "started_utc": info.get("started_utc"), "finished_utc": info.get("finished_utc"),
-               "timings_s": json.dumps(info.get("timings_s", {}), sort_keys=True),
-               "workflow_commit": info.get("workflow_commit", "unknown"), "params_sha256": info.get("params_hash"),
-               "config_sha256": own, "study_config_sha256": config_sha256, "reused": own != config_sha256,
-               "python": info.get("python")}
+        row = {
+            "run": "map point" if info.get("purpose") == "map" else "study",
+            "backend": info["backend"],
+            "g_exc_nS": info["g_exc_nS"],
+            "g_inh_nS": info["g_inh_nS"],
+            "seed": info["seed"],
+            "replicate": int(info.get("network_params", {}).get("replicate", 0)),
+            "host": info.get("host"),
+            "started_utc": info.get("started_utc"),
+            "finished_utc": info.get("finished_utc"),
+            "timings_s": json.dumps(info.get("timings_s", {}), sort_keys=True),
+            "workflow_commit": info.get("workflow_commit", "unknown"),
+            "params_sha256": info.get("params_hash"),
+            "config_sha256": own,
+            "study_config_sha256": config_sha256,
+            "reused": own != config_sha256,
+            "python": info.get("python"),
+        }
         row.update({f"version_{k}": v for k, v in sorted(info.get("versions", {}).items())})
         rows.append(row)
-    df = pd.DataFrame(rows).sort_values(["run", "seed", "replicate", "g_exc_nS", "g_inh_nS", "backend"],
-                                        ascending=[False, True, True, True, True, True])
+    df = pd.DataFrame(rows).sort_values(
+        ["run", "seed", "replicate", "g_exc_nS", "g_inh_nS", "backend"], ascending=[False, True, True, True, True, True]
+    )
     df = df.reset_index(drop=True)
     write_tsv(out, df)
     n_reused = int(df["reused"].sum())

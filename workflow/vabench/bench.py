@@ -31,8 +31,15 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from vabench.config import (ConfigError, load_schema, network_name, network_params, validate_against, validate_config,
-                            weights_label)
+from vabench.config import (
+    ConfigError,
+    load_schema,
+    network_name,
+    network_params,
+    validate_against,
+    validate_config,
+    weights_label,
+)
 from vabench.io import atomic_path, write_json
 from vabench.network import build_network, save_network
 
@@ -56,8 +63,13 @@ def _short_run_settings(t_stop_ms: float) -> dict:
 
 
 def _study_config(n_cells: int, p_connect: float, t_stop_ms: float, threads: int) -> dict:
-    return validate_config({"network": {"n_cells": n_cells, "p_connect": p_connect},
-                            "simulation": {"t_stop_ms": t_stop_ms, "threads": threads}, **_short_run_settings(t_stop_ms)})
+    return validate_config(
+        {
+            "network": {"n_cells": n_cells, "p_connect": p_connect},
+            "simulation": {"t_stop_ms": t_stop_ms, "threads": threads},
+            **_short_run_settings(t_stop_ms),
+        }
+    )
 
 
 def _stored_network(out: Path, cfg: dict) -> Path:
@@ -74,8 +86,24 @@ def time_job(cfg: dict, network: Path, backend: str, g_exc: float, g_inh: float,
     run_dir.mkdir(parents=True, exist_ok=True)
     cfg_path = run_dir / "config.yaml"
     cfg_path.write_text(yaml.safe_dump(cfg))
-    cmd = [sys.executable, "-m", "vabench", "simulate", "--configfile", str(cfg_path), "--network", str(network),
-           "--backend", backend, "--g-exc", str(g_exc), "--g-inh", str(g_inh), "--out-dir", str(run_dir)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "vabench",
+        "simulate",
+        "--configfile",
+        str(cfg_path),
+        "--network",
+        str(network),
+        "--backend",
+        backend,
+        "--g-exc",
+        str(g_exc),
+        "--g-inh",
+        str(g_inh),
+        "--out-dir",
+        str(run_dir),
+    ]
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True)
     job_s = time.perf_counter() - t0
@@ -86,10 +114,16 @@ def time_job(cfg: dict, network: Path, backend: str, g_exc: float, g_inh: float,
     t = info["timings_s"]
     n_spikes = sum(info["n_spikes"].values())
     t_stop_s = cfg["simulation"]["t_stop_ms"] / 1000.0
-    return {**{k: t[k] for k in ("setup_s", "build_s", "run_s", "write_s")}, "job_s": job_s,
-            "rtf": t["run_s"] / t_stop_s, "peak_mb": info["peak_memory_mb"], "n_spikes": n_spikes,
-            "spikes_per_s": n_spikes / t["run_s"], "rate_hz": n_spikes / cfg["network"]["n_cells"] / t_stop_s,
-            "n_synapses": info["n_synapses"]}
+    return {
+        **{k: t[k] for k in ("setup_s", "build_s", "run_s", "write_s")},
+        "job_s": job_s,
+        "rtf": t["run_s"] / t_stop_s,
+        "peak_mb": info["peak_memory_mb"],
+        "n_spikes": n_spikes,
+        "spikes_per_s": n_spikes / t["run_s"],
+        "rate_hz": n_spikes / cfg["network"]["n_cells"] / t_stop_s,
+        "n_synapses": info["n_synapses"],
+    }
 
 
 def _warm_up(out: Path, bcfg: dict) -> dict:
@@ -132,11 +166,35 @@ def bench_all(bcfg: dict, out: Path) -> pd.DataFrame:
             run_dir = out / "jobs" / f"N{n}_p{p:g}" / f"{backend}_t{threads}" / f"repeat{rep + 1}"
             r = time_job(cfg, net, backend, w["g_exc_nS"], w["g_inh_nS"], run_dir)
             done += 1
-            log.info("[%d/%d] %s %d thread(s) N=%d p=%g repeat %d: build %.2f s, run %.2f s (RTF %.2f), write %.2f s, "
-                     "job %.1f s, peak %.0f MB, %.1f Hz", done, n_total, backend, threads, n, p, rep + 1, r["build_s"],
-                     r["run_s"], r["rtf"], r["write_s"], r["job_s"], r["peak_mb"], r["rate_hz"])
-            rows.append({"backend": backend, "threads": threads, "n_cells": n, "p_connect": p,
-                         "t_stop_ms": cfg["simulation"]["t_stop_ms"], "repeat": rep + 1, **r})
+            log.info(
+                "[%d/%d] %s %d thread(s) N=%d p=%g repeat %d: build %.2f s, run %.2f s (RTF %.2f), write %.2f s, "
+                "job %.1f s, peak %.0f MB, %.1f Hz",
+                done,
+                n_total,
+                backend,
+                threads,
+                n,
+                p,
+                rep + 1,
+                r["build_s"],
+                r["run_s"],
+                r["rtf"],
+                r["write_s"],
+                r["job_s"],
+                r["peak_mb"],
+                r["rate_hz"],
+            )
+            rows.append(
+                {
+                    "backend": backend,
+                    "threads": threads,
+                    "n_cells": n,
+                    "p_connect": p,
+                    "t_stop_ms": cfg["simulation"]["t_stop_ms"],
+                    "repeat": rep + 1,
+                    **r,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -162,14 +220,26 @@ def bench_overhead(bcfg: dict, out: Path) -> pd.DataFrame:
     rows = []
     for backend in o["backends"]:
         work = out / "overhead" / backend
-        cfg = {"network": {"n_cells": o["n_cells"]}, "simulation": {"t_stop_ms": o["t_stop_ms"]}, "backends": [backend],
-               "weights": [{"g_exc_nS": w["g_exc_nS"], "g_inh_nS": w["g_inh_nS"]}], **_short_run_settings(o["t_stop_ms"])}
+        cfg = {
+            "network": {"n_cells": o["n_cells"]},
+            "simulation": {"t_stop_ms": o["t_stop_ms"]},
+            "backends": [backend],
+            "weights": [{"g_exc_nS": w["g_exc_nS"], "g_inh_nS": w["g_inh_nS"]}],
+            **_short_run_settings(o["t_stop_ms"]),
+        }
         full = validate_config(cfg)
         (work / "config").mkdir(parents=True, exist_ok=True)
         (work / "config" / "config.yaml").write_text(yaml.safe_dump(cfg))
         run_dir = f"results/runs/{network_name(full)}/{backend}/{weights_label(w['g_exc_nS'], w['g_inh_nS'])}"
         target = f"{run_dir}/run.json"
-        bench_file = work / "benchmarks" / "simulate" / network_name(full) / backend / f"{weights_label(w['g_exc_nS'], w['g_inh_nS'])}.tsv"
+        bench_file = (
+            work
+            / "benchmarks"
+            / "simulate"
+            / network_name(full)
+            / backend
+            / f"{weights_label(w['g_exc_nS'], w['g_inh_nS'])}.tsv"
+        )
         smk = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(work), "--cores", "2"]
         subprocess.run(smk + [f"results/networks/{network_name(full)}/network.npz"], check=True, capture_output=True)
         network = work / "results" / "networks" / network_name(full) / "network.npz"
@@ -181,15 +251,44 @@ def bench_overhead(bcfg: dict, out: Path) -> pd.DataFrame:
                 raise RuntimeError(f"snakemake failed for {backend}:\n{proc.stderr[-2000:]}")
             job_s = float(pd.read_csv(bench_file, sep="\t")["s"].iloc[-1])
             t0 = time.perf_counter()
-            subprocess.run([sys.executable, str(BARE_SCRIPT), backend, str(network), str(work / "bare"),
-                            str(w["g_exc_nS"]), str(w["g_inh_nS"]), str(o["t_stop_ms"])], check=True, capture_output=True)
+            subprocess.run(
+                [
+                    sys.executable,
+                    str(BARE_SCRIPT),
+                    backend,
+                    str(network),
+                    str(work / "bare"),
+                    str(w["g_exc_nS"]),
+                    str(w["g_inh_nS"]),
+                    str(o["t_stop_ms"]),
+                ],
+                check=True,
+                capture_output=True,
+            )
             bare_s = time.perf_counter() - t0
             timings = json.loads((work / run_dir / "run.json").read_text())["timings_s"]
-            log.info("overhead %s repeat %d: bare script %.1f s, our job %.1f s (ratio %.2f), snakemake call %.1f s",
-                     backend, rep + 1, bare_s, job_s, job_s / bare_s, smk_s)
-            rows.append({"backend": backend, "n_cells": o["n_cells"], "t_stop_ms": o["t_stop_ms"], "repeat": rep + 1,
-                         "bare_s": bare_s, "job_s": job_s, "snakemake_s": smk_s, "ratio": job_s / bare_s,
-                         **{f"job_{k}": v for k, v in timings.items()}})
+            log.info(
+                "overhead %s repeat %d: bare script %.1f s, our job %.1f s (ratio %.2f), snakemake call %.1f s",
+                backend,
+                rep + 1,
+                bare_s,
+                job_s,
+                job_s / bare_s,
+                smk_s,
+            )
+            rows.append(
+                {
+                    "backend": backend,
+                    "n_cells": o["n_cells"],
+                    "t_stop_ms": o["t_stop_ms"],
+                    "repeat": rep + 1,
+                    "bare_s": bare_s,
+                    "job_s": job_s,
+                    "snakemake_s": smk_s,
+                    "ratio": job_s / bare_s,
+                    **{f"job_{k}": v for k, v in timings.items()},
+                }
+            )
     df = pd.DataFrame(rows)
     g = df.groupby(["backend", "n_cells", "t_stop_ms"], sort=False)
     summary = g[["bare_s", "job_s", "snakemake_s", "job_setup_s", "job_build_s", "job_run_s", "job_write_s"]].median()
@@ -205,18 +304,30 @@ def _write_tsv(df: pd.DataFrame, path: Path) -> None:
 
 
 def print_tables(table: pd.DataFrame, overhead: pd.DataFrame | None) -> str:
-    lines = [] if table.empty else [f"{'backend':<14}{'thr':>4}{'N':>7}{'p':>7}{'synapses':>10}{'ms':>6}{'setup s':>9}{'build s':>9}"
-                                    f"{'run s (min-max)':>23}{'write s':>9}{'job s':>8}{'RTF':>7}{'peak MiB':>10}{'spikes/s':>10}{'Hz':>6}"]
+    lines = (
+        []
+        if table.empty
+        else [
+            f"{'backend':<14}{'thr':>4}{'N':>7}{'p':>7}{'synapses':>10}{'ms':>6}{'setup s':>9}{'build s':>9}"
+            f"{'run s (min-max)':>23}{'write s':>9}{'job s':>8}{'RTF':>7}{'peak MiB':>10}{'spikes/s':>10}{'Hz':>6}"
+        ]
+    )
     for r in table.itertuples():
-        lines.append(f"{r.backend:<14}{r.threads:>4}{r.n_cells:>7}{r.p_connect:>7g}{r.n_synapses:>10}{r.t_stop_ms:>6g}{r.setup_s:>9.2f}"
-                     f"{r.build_s:>9.2f}{f'{r.run_s:.2f} ({r.run_s_min:.2f}-{r.run_s_max:.2f})':>23}{r.write_s:>9.2f}{r.job_s:>8.1f}"
-                     f"{r.rtf:>7.2f}{r.peak_mb:>10.0f}{r.spikes_per_s:>10.0f}{r.rate_hz:>6.1f}")
+        lines.append(
+            f"{r.backend:<14}{r.threads:>4}{r.n_cells:>7}{r.p_connect:>7g}{r.n_synapses:>10}{r.t_stop_ms:>6g}{r.setup_s:>9.2f}"
+            f"{r.build_s:>9.2f}{f'{r.run_s:.2f} ({r.run_s_min:.2f}-{r.run_s_max:.2f})':>23}{r.write_s:>9.2f}{r.job_s:>8.1f}"
+            f"{r.rtf:>7.2f}{r.peak_mb:>10.0f}{r.spikes_per_s:>10.0f}{r.rate_hz:>6.1f}"
+        )
     if overhead is not None and len(overhead):
         lines.append("")
-        lines.append(f"{'overhead':<10}{'N':>6}{'bare script s':>15}{'our job s':>11}{'ratio':>20}{'snakemake call s':>18}")
+        lines.append(
+            f"{'overhead':<10}{'N':>6}{'bare script s':>15}{'our job s':>11}{'ratio':>20}{'snakemake call s':>18}"
+        )
         for r in overhead.itertuples():
-            lines.append(f"{r.backend:<10}{r.n_cells:>6}{r.bare_s:>15.1f}{r.job_s:>11.1f}"
-                         f"{f'{r.ratio:.2f} ({r.ratio_min:.2f}-{r.ratio_max:.2f})':>20}{r.snakemake_s:>18.1f}")
+            lines.append(
+                f"{r.backend:<10}{r.n_cells:>6}{r.bare_s:>15.1f}{r.job_s:>11.1f}"
+                f"{f'{r.ratio:.2f} ({r.ratio_min:.2f}-{r.ratio_max:.2f})':>20}{r.snakemake_s:>18.1f}"
+            )
     text = "\n".join(lines)
     print(text)
     return text
@@ -257,9 +368,19 @@ def run_bench(config_path, out: Path, figure: Path, skip_overhead: bool = False)
 
     subtitle = f"{platform.node()}, {os.cpu_count()} cores, {started:%Y-%m-%d}"
     _finish(table, overhead, out, figure, subtitle)
-    write_json(out / "bench.json", {"config": bcfg, "warm_up_s": warm, "wall_s": time.perf_counter() - t0, "subtitle": subtitle,
-                                    "started_utc": started.isoformat(), "host": platform.node(), "cpus": os.cpu_count(),
-                                    "workflow_commit": git_commit()})
+    write_json(
+        out / "bench.json",
+        {
+            "config": bcfg,
+            "warm_up_s": warm,
+            "wall_s": time.perf_counter() - t0,
+            "subtitle": subtitle,
+            "started_utc": started.isoformat(),
+            "host": platform.node(),
+            "cpus": os.cpu_count(),
+            "workflow_commit": git_commit(),
+        },
+    )
     if bcfg["map"]["runs"]:
         text = print_map_table(maps)
         with open(out / "bench.txt", "a") as fh:
@@ -279,8 +400,22 @@ simulate_row(sys.argv[2], sys.argv[3], float(sys.argv[4]), json.loads(sys.argv[5
 
 def _run_row(cfg, net, backend, g_exc, g_inh, out_dirs, env=None) -> float:
     t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", ROW_SNIPPET, json.dumps(cfg), str(net), backend, str(g_exc), json.dumps(g_inh),
-                           json.dumps([str(d) for d in out_dirs])], capture_output=True, text=True, env=env)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            ROW_SNIPPET,
+            json.dumps(cfg),
+            str(net),
+            backend,
+            str(g_exc),
+            json.dumps(g_inh),
+            json.dumps([str(d) for d in out_dirs]),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     if proc.returncode != 0:
         raise RuntimeError(f"{backend} map job failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
     return time.perf_counter() - t0
@@ -292,8 +427,14 @@ def map_throughput(bcfg: dict, out: Path) -> pd.DataFrame:
     (brian2-standalone compiles its project inside the timed job). Network-seconds simulated
     per wall-second, the ratio to NEST, and the fixed cost per point against its run time."""
     m = bcfg["map"]
-    cfg = validate_config({"network": {"n_cells": m["n_cells"]}, "simulation": {"t_stop_ms": m["t_stop_ms"], "threads": 1},
-                           "record": {"n_traced": 0}, **_short_run_settings(m["t_stop_ms"])})
+    cfg = validate_config(
+        {
+            "network": {"n_cells": m["n_cells"]},
+            "simulation": {"t_stop_ms": m["t_stop_ms"], "threads": 1},
+            "record": {"n_traced": 0},
+            **_short_run_settings(m["t_stop_ms"]),
+        }
+    )
     net = _stored_network(out, cfg)
     rows = []
     for entry in m["runs"]:
@@ -309,16 +450,33 @@ def map_throughput(bcfg: dict, out: Path) -> pd.DataFrame:
         run = sum(r["timings_s"]["run_s"] for r in records)
         build = sum(r["timings_s"]["build_s"] for r in records)
         sim_s = len(records) * m["t_stop_ms"] / 1000.0
-        row = {"backend": backend, "n_cells": m["n_cells"], "t_stop_ms": m["t_stop_ms"], "points": len(records), "wall_s": wall,
-               "run_s_per_point": run / len(records), "build_s_first": records[0]["timings_s"]["build_s"],
-               "build_s_later": (build - records[0]["timings_s"]["build_s"]) / max(len(records) - 1, 1),
-               "fixed_s_per_point": (wall - run) / len(records), "net_s_per_wall_s": sim_s / wall,
-               "sustained_points": sum(r["n_spikes"]["exc"] > 0 for r in records)}
+        row = {
+            "backend": backend,
+            "n_cells": m["n_cells"],
+            "t_stop_ms": m["t_stop_ms"],
+            "points": len(records),
+            "wall_s": wall,
+            "run_s_per_point": run / len(records),
+            "build_s_first": records[0]["timings_s"]["build_s"],
+            "build_s_later": (build - records[0]["timings_s"]["build_s"]) / max(len(records) - 1, 1),
+            "fixed_s_per_point": (wall - run) / len(records),
+            "net_s_per_wall_s": sim_s / wall,
+            "sustained_points": sum(r["n_spikes"]["exc"] > 0 for r in records),
+        }
         row["fixed_over_run"] = row["fixed_s_per_point"] / row["run_s_per_point"]
         rows.append(row)
-        log.info("map %s: %d points of %g ms at N=%d in %.1f s wall (%.2f network-s per wall-s; fixed %.2f s per point, "
-                 "run %.2f s)", backend, len(records), m["t_stop_ms"], m["n_cells"], wall, row["net_s_per_wall_s"],
-                 row["fixed_s_per_point"], row["run_s_per_point"])
+        log.info(
+            "map %s: %d points of %g ms at N=%d in %.1f s wall (%.2f network-s per wall-s; fixed %.2f s per point, "
+            "run %.2f s)",
+            backend,
+            len(records),
+            m["t_stop_ms"],
+            m["n_cells"],
+            wall,
+            row["net_s_per_wall_s"],
+            row["fixed_s_per_point"],
+            row["run_s_per_point"],
+        )
     df = pd.DataFrame(rows)
     ref = df.loc[df["backend"] == "nest", "net_s_per_wall_s"]
     df["speed_vs_nest"] = df["net_s_per_wall_s"] / float(ref.iloc[0]) if len(ref) else float("nan")
@@ -326,21 +484,31 @@ def map_throughput(bcfg: dict, out: Path) -> pd.DataFrame:
 
 
 def print_map_table(df: pd.DataFrame) -> str:
-    lines = [f"map job: {df['t_stop_ms'].iloc[0]:g} ms per point at N={int(df['n_cells'].iloc[0])}, "
-             "one fresh process per engine, compile caches cold",
-             f"{'engine':<19}{'points':>7}{'wall s':>8}{'run s/pt':>10}{'1st build s':>12}{'build s/pt':>11}{'fixed s/pt':>11}"
-             f"{'fixed/run':>10}{'net-s/wall-s':>13}{'x NEST':>8}"]
+    lines = [
+        f"map job: {df['t_stop_ms'].iloc[0]:g} ms per point at N={int(df['n_cells'].iloc[0])}, "
+        "one fresh process per engine, compile caches cold",
+        f"{'engine':<19}{'points':>7}{'wall s':>8}{'run s/pt':>10}{'1st build s':>12}{'build s/pt':>11}{'fixed s/pt':>11}"
+        f"{'fixed/run':>10}{'net-s/wall-s':>13}{'x NEST':>8}",
+    ]
     for r in df.itertuples():
-        lines.append(f"{r.backend:<19}{r.points:>7}{r.wall_s:>8.1f}{r.run_s_per_point:>10.2f}{r.build_s_first:>12.1f}{r.build_s_later:>11.2f}"
-                     f"{r.fixed_s_per_point:>11.2f}{r.fixed_over_run:>10.0%}{r.net_s_per_wall_s:>13.2f}{r.speed_vs_nest:>8.1f}")
+        lines.append(
+            f"{r.backend:<19}{r.points:>7}{r.wall_s:>8.1f}{r.run_s_per_point:>10.2f}{r.build_s_first:>12.1f}{r.build_s_later:>11.2f}"
+            f"{r.fixed_s_per_point:>11.2f}{r.fixed_over_run:>10.0%}{r.net_s_per_wall_s:>13.2f}{r.speed_vs_nest:>8.1f}"
+        )
     text = "\n".join(lines)
     print(text)
     return text
 
 
 def sweep_overhead(n_cells: int, t_stop_ms: float, n_single: int, n_row: int, backend: str) -> list[dict]:
-    cfg = validate_config({"network": {"n_cells": n_cells}, "simulation": {"t_stop_ms": t_stop_ms}, "record": {"n_traced": 0},
-                           **_short_run_settings(t_stop_ms)})
+    cfg = validate_config(
+        {
+            "network": {"n_cells": n_cells},
+            "simulation": {"t_stop_ms": t_stop_ms},
+            "record": {"n_traced": 0},
+            **_short_run_settings(t_stop_ms),
+        }
+    )
     g_exc = 4.0
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -365,8 +533,14 @@ def sweep_overhead(n_cells: int, t_stop_ms: float, n_single: int, n_row: int, ba
 
 def _row(mode, n, wall, run):
     fixed = (wall - run) / n
-    return {"mode": mode, "points": n, "wall_s": wall, "run_s_per_point": run / n, "fixed_s_per_point": fixed,
-            "fixed_over_run": fixed / (run / n)}
+    return {
+        "mode": mode,
+        "points": n,
+        "wall_s": wall,
+        "run_s_per_point": run / n,
+        "fixed_s_per_point": fixed,
+        "fixed_over_run": fixed / (run / n),
+    }
 
 
 def main(argv=None) -> int:
@@ -426,7 +600,9 @@ def main(argv=None) -> int:
     print(f"sweep fixed cost per point: {args.backend}, N={args.n_cells}, {args.t_stop_ms:g} ms")
     print(f"{'mode':<24}{'points':>7}{'wall s':>9}{'run s/pt':>10}{'fixed s/pt':>12}{'fixed/run':>11}")
     for r in rows:
-        print(f"{r['mode']:<24}{r['points']:>7}{r['wall_s']:>9.1f}{r['run_s_per_point']:>10.2f}{r['fixed_s_per_point']:>12.2f}{r['fixed_over_run']:>10.0%}")
+        print(
+            f"{r['mode']:<24}{r['points']:>7}{r['wall_s']:>9.1f}{r['run_s_per_point']:>10.2f}{r['fixed_s_per_point']:>12.2f}{r['fixed_over_run']:>10.0%}"
+        )
     return 0
 
 

@@ -26,7 +26,9 @@ def _config(args) -> dict:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="vabench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="vabench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     def with_config(p):
@@ -37,7 +39,9 @@ def main(argv=None) -> int:
     p = with_config(sub.add_parser("build-network", help="draw and store the network"))
     p.add_argument("--out", required=True, type=Path)
     p.add_argument("--seed", type=int, default=None, help="network seed (default: network.seed of the config)")
-    p.add_argument("--replicate", type=int, default=0, help="replicate r > 0: the same network with one input spike moved by dt")
+    p.add_argument(
+        "--replicate", type=int, default=0, help="replicate r > 0: the same network with one input spike moved by dt"
+    )
     p = with_config(sub.add_parser("simulate", help="simulate one weight set on one backend"))
     p.add_argument("--network", required=True, type=Path)
     p.add_argument("--backend", required=True)
@@ -83,7 +87,9 @@ def main(argv=None) -> int:
             from vabench.extract import block_outputs, extract_block, run_dir_recordings
 
             cfg = _config(args)
-            extract_block(run_dir_recordings(args.run_dir), cfg["analysis"], cfg["spectra"], block_outputs(args.run_dir))
+            extract_block(
+                run_dir_recordings(args.run_dir), cfg["analysis"], cfg["spectra"], block_outputs(args.run_dir)
+            )
         elif args.command == "stats":
             from vabench.extract import block_outputs
             from vabench.run_analysis import analyse_block, analysis_outputs
@@ -92,8 +98,14 @@ def main(argv=None) -> int:
             d, extracted = args.run_dir, block_outputs(args.run_dir)
             if not extracted["signals"].exists():
                 raise ConfigError(f"'{d}' has no extracted tables; run first: vabench extract --run-dir {d}")
-            analyse_block([(d / "spikes.parquet", d / "run.json")], extracted["cell_summary"], extracted["signals"],
-                          cfg["analysis"], cfg["spectra"], analysis_outputs(d))
+            analyse_block(
+                [(d / "spikes.parquet", d / "run.json")],
+                extracted["cell_summary"],
+                extracted["signals"],
+                cfg["analysis"],
+                cfg["spectra"],
+                analysis_outputs(d),
+            )
         elif args.command == "export-neo":
             from vabench.neo_export import export_neo
 

@@ -43,8 +43,25 @@ MEANS = {  # statistic: (summary column, margin key, margin relative to backend 
 }
 BOOTSTRAP_RESAMPLES = 200
 DISTRIBUTIONS = {"rate_dist": ("cells", "rate_hz"), "cv_dist": ("cells", "cv_isi"), "corr_dist": ("pairs", "corr")}
-COLUMNS = ["g_exc_nS", "g_inh_nS", "backend_a", "backend_b", "population", "statistic", "n_seeds", "a_mean", "b_mean",
-           "estimate", "ci_low", "ci_high", "margin", "p_value", "verdict", "seeds_needed", "reason"]
+COLUMNS = [
+    "g_exc_nS",
+    "g_inh_nS",
+    "backend_a",
+    "backend_b",
+    "population",
+    "statistic",
+    "n_seeds",
+    "a_mean",
+    "b_mean",
+    "estimate",
+    "ci_low",
+    "ci_high",
+    "margin",
+    "p_value",
+    "verdict",
+    "seeds_needed",
+    "reason",
+]
 
 
 def interval_verdict(lo: float, hi: float, margin: float, one_sided: bool = False) -> str:
@@ -99,23 +116,35 @@ def paired_survival(sus_a: np.ndarray, sus_b: np.ndarray, ci_level: float) -> di
     z = stats.norm.ppf(0.5 + ci_level / 2)
     p10, p01 = (n10 + 0.5) / (n + 2), (n01 + 0.5) / (n + 2)
     centre = p01 - p10
-    half = z * math.sqrt(max((p10 + p01) - centre ** 2, 0.0) / (n + 2))
+    half = z * math.sqrt(max((p10 + p01) - centre**2, 0.0) / (n + 2))
     p = float(stats.binomtest(n10, n10 + n01).pvalue) if n10 + n01 else 1.0
     estimate = (n01 - n10) / n if n else float("nan")
     discord = max((n10 + n01) / n, 1.0 / n) if n else float("nan")
-    return {"estimate": estimate, "ci_low": centre - half, "ci_high": centre + half, "p_value": p,
-            "sd": math.sqrt(max(discord - estimate ** 2, 1e-12)), "n10": n10, "n01": n01}
+    return {
+        "estimate": estimate,
+        "ci_low": centre - half,
+        "ci_high": centre + half,
+        "p_value": p,
+        "sd": math.sqrt(max(discord - estimate**2, 1e-12)),
+        "n10": n10,
+        "n01": n01,
+    }
 
 
 def logrank_p(time_a, censored_a, time_b, censored_b) -> float:
     """Log-rank test of two sets of survival times (censored: still alive at t_stop)."""
     try:
         with np.errstate(all="ignore"):  # no deaths on either side: the statistic is 0/0
-                res = stats.logrank(
-                stats.CensoredData(uncensored=np.asarray(time_a)[~np.asarray(censored_a, bool)],
-                                   right=np.asarray(time_a)[np.asarray(censored_a, bool)]),
-                stats.CensoredData(uncensored=np.asarray(time_b)[~np.asarray(censored_b, bool)],
-                                   right=np.asarray(time_b)[np.asarray(censored_b, bool)]))
+            res = stats.logrank(
+                stats.CensoredData(
+                    uncensored=np.asarray(time_a)[~np.asarray(censored_a, bool)],
+                    right=np.asarray(time_a)[np.asarray(censored_a, bool)],
+                ),
+                stats.CensoredData(
+                    uncensored=np.asarray(time_b)[~np.asarray(censored_b, bool)],
+                    right=np.asarray(time_b)[np.asarray(censored_b, bool)],
+                ),
+            )
         return float(res.pvalue)
     except (ValueError, ZeroDivisionError, FloatingPointError):
         return float("nan")
@@ -129,8 +158,23 @@ def wasserstein(x, y) -> float:
     return float(stats.wasserstein_distance(x, y))
 
 
-def _row(verdict_of: dict, statistic: str, population: str, n: int, a_mean: float, b_mean: float, est: float, lo: float,
-         hi: float, margin: float, p: float, sd: float, compare: dict, one_sided: bool = False, reason: str = "") -> dict:
+def _row(
+    verdict_of: dict,
+    statistic: str,
+    population: str,
+    n: int,
+    a_mean: float,
+    b_mean: float,
+    est: float,
+    lo: float,
+    hi: float,
+    margin: float,
+    p: float,
+    sd: float,
+    compare: dict,
+    one_sided: bool = False,
+    reason: str = "",
+) -> dict:
     ci_level, min_seeds = compare["ci_level"], compare.get("min_seeds", 2)
     verdict = interval_verdict(lo, hi, margin, one_sided) if n >= max(min_seeds, 2) else "inconclusive"
     needed = float("nan")
@@ -138,15 +182,39 @@ def _row(verdict_of: dict, statistic: str, population: str, n: int, a_mean: floa
         needed = float(np.fmax(seeds_to_settle(est, sd, margin, ci_level, one_sided), min_seeds))
     if verdict == "inconclusive":
         if not reason:
-            reason = ("interval wider than the margin" if n >= max(min_seeds, 2)
-                      else f"only {n} paired seed(s); compare.min_seeds is {min_seeds}")
-    return dict(verdict_of, statistic=statistic, population=population, n_seeds=n, a_mean=a_mean, b_mean=b_mean,
-                estimate=est, ci_low=lo, ci_high=hi, margin=margin, p_value=p, verdict=verdict, seeds_needed=needed,
-                reason=reason)
+            reason = (
+                "interval wider than the margin"
+                if n >= max(min_seeds, 2)
+                else f"only {n} paired seed(s); compare.min_seeds is {min_seeds}"
+            )
+    return dict(
+        verdict_of,
+        statistic=statistic,
+        population=population,
+        n_seeds=n,
+        a_mean=a_mean,
+        b_mean=b_mean,
+        estimate=est,
+        ci_low=lo,
+        ci_high=hi,
+        margin=margin,
+        p_value=p,
+        verdict=verdict,
+        seeds_needed=needed,
+        reason=reason,
+    )
 
 
-def bootstrap_exponent(exponent_of, a: str, b: str, seeds: list, population: str, ci_level: float,
-                       resamples: int = BOOTSTRAP_RESAMPLES, seed: int = 0) -> tuple[float, float, float, float, float, float]:
+def bootstrap_exponent(
+    exponent_of,
+    a: str,
+    b: str,
+    seeds: list,
+    population: str,
+    ci_level: float,
+    resamples: int = BOOTSTRAP_RESAMPLES,
+    seed: int = 0,
+) -> tuple[float, float, float, float, float, float]:
     """(exponent of a, of b, b - a, ci_low, ci_high, bootstrap SD) of the mean-PSD exponent.
 
     ``exponent_of(backend, seeds, population)`` fits the PSD averaged over ``seeds`` (a seed may
@@ -167,8 +235,9 @@ def bootstrap_exponent(exponent_of, a: str, b: str, seeds: list, population: str
     return ea, eb, eb - ea, float(lo), float(hi), float(diffs.std(ddof=1))
 
 
-def compare_backends(summary: pd.DataFrame, a: str, b: str, compare: dict, distributions=None,
-                     exponent_of=None) -> list[dict]:
+def compare_backends(
+    summary: pd.DataFrame, a: str, b: str, compare: dict, distributions=None, exponent_of=None
+) -> list[dict]:
     """Verdict rows of one pair of backends at one weight set.
 
     ``summary``: one row per run and population of this weight set, with columns backend,
@@ -181,8 +250,12 @@ def compare_backends(summary: pd.DataFrame, a: str, b: str, compare: dict, distr
     g_exc, g_inh = float(summary["g_exc_nS"].iloc[0]), float(summary["g_inh_nS"].iloc[0])
     base = {"g_exc_nS": g_exc, "g_inh_nS": g_inh, "backend_a": a, "backend_b": b}
     main = summary[summary["replicate"] == 0]
-    per = {k: main[main["backend"] == k].drop_duplicates(["network_seed", "population"]).set_index(["network_seed", "population"])
-           for k in (a, b)}
+    per = {
+        k: main[main["backend"] == k]
+        .drop_duplicates(["network_seed", "population"])
+        .set_index(["network_seed", "population"])
+        for k in (a, b)
+    }
     seeds = sorted(set(per[a].index.get_level_values(0)) & set(per[b].index.get_level_values(0)))
     rows = []
 
@@ -191,11 +264,28 @@ def compare_backends(summary: pd.DataFrame, a: str, b: str, compare: dict, distr
     sb = per[b].xs("exc", level="population").loc[seeds]
     sv = paired_survival(sa["sustained"].to_numpy(bool), sb["sustained"].to_numpy(bool), ci)
     lr = logrank_p(sa["survival_ms"], sa["sustained"], sb["survival_ms"], sb["sustained"])
-    reason = f"{int(sa['sustained'].sum())}/{len(seeds)} vs {int(sb['sustained'].sum())}/{len(seeds)} sustained; " \
-             f"one-sided deaths {sv['n01']} ({a}) vs {sv['n10']} ({b}); log-rank p {lr:.2g}"
-    rows.append(_row(base, "survival", "all", len(seeds), float(sa["sustained"].mean()), float(sb["sustained"].mean()),
-                     sv["estimate"], sv["ci_low"], sv["ci_high"], compare["survival_margin"], sv["p_value"], sv["sd"], compare,
-                     reason=reason))
+    reason = (
+        f"{int(sa['sustained'].sum())}/{len(seeds)} vs {int(sb['sustained'].sum())}/{len(seeds)} sustained; "
+        f"one-sided deaths {sv['n01']} ({a}) vs {sv['n10']} ({b}); log-rank p {lr:.2g}"
+    )
+    rows.append(
+        _row(
+            base,
+            "survival",
+            "all",
+            len(seeds),
+            float(sa["sustained"].mean()),
+            float(sb["sustained"].mean()),
+            sv["estimate"],
+            sv["ci_low"],
+            sv["ci_high"],
+            compare["survival_margin"],
+            sv["p_value"],
+            sv["sd"],
+            compare,
+            reason=reason,
+        )
+    )
 
     both = [s for s in seeds if bool(sa.loc[s, "sustained"]) and bool(sb.loc[s, "sustained"])]
     for pop in ("exc", "inh"):
@@ -209,16 +299,50 @@ def compare_backends(summary: pd.DataFrame, a: str, b: str, compare: dict, distr
             est, lo, hi, sd, p = mean_difference(vb - va, ci)
             margin = compare[margin_key] * (float(np.mean(va)) if relative and va.size else 1.0)
             reason = "" if va.size >= compare.get("min_seeds", 2) else f"only {va.size} seed(s) where both sustained"
-            rows.append(_row(base, stat, pop, int(va.size), float(np.mean(va)) if va.size else np.nan,
-                             float(np.mean(vb)) if vb.size else np.nan, est, lo, hi, margin, p, sd, compare, reason=reason))
+            rows.append(
+                _row(
+                    base,
+                    stat,
+                    pop,
+                    int(va.size),
+                    float(np.mean(va)) if va.size else np.nan,
+                    float(np.mean(vb)) if vb.size else np.nan,
+                    est,
+                    lo,
+                    hi,
+                    margin,
+                    p,
+                    sd,
+                    compare,
+                    reason=reason,
+                )
+            )
         if exponent_of is not None:
             if len(both) >= 2:
                 ea, eb, est, lo, hi, boot_sd = bootstrap_exponent(exponent_of, a, b, both, pop, ci)
             else:
                 ea = eb = est = lo = hi = boot_sd = float("nan")
-            reason = "" if len(both) >= compare.get("min_seeds", 2) else f"only {len(both)} seed(s) where both sustained"
-            rows.append(_row(base, "exponent", pop, len(both), ea, eb, est, lo, hi, compare["exponent_margin"], float("nan"),
-                             boot_sd * math.sqrt(max(len(both), 1)), compare, reason=reason))
+            reason = (
+                "" if len(both) >= compare.get("min_seeds", 2) else f"only {len(both)} seed(s) where both sustained"
+            )
+            rows.append(
+                _row(
+                    base,
+                    "exponent",
+                    pop,
+                    len(both),
+                    ea,
+                    eb,
+                    est,
+                    lo,
+                    hi,
+                    compare["exponent_margin"],
+                    float("nan"),
+                    boot_sd * math.sqrt(max(len(both), 1)),
+                    compare,
+                    reason=reason,
+                )
+            )
         if distributions is None:
             continue
         for stat, (kind, col) in DISTRIBUTIONS.items():
@@ -239,17 +363,40 @@ def compare_backends(summary: pd.DataFrame, a: str, b: str, compare: dict, distr
                     excess.append(w - self_[-1])
             est, lo, hi, sd, p = mean_difference(np.array(excess), ci)
             margin = compare["distance_margin_rel"] * float(np.mean(self_)) if self_ else float("nan")
-            reason = "" if len(excess) >= compare.get("min_seeds", 2) else (
-                "no replicates (ensemble.replicates is 0)" if summary["replicate"].max() == 0 else
-                f"only {len(excess)} seed(s) where both sustained and a replicate did")
-            rows.append(_row(base, stat, pop, len(excess), float(np.mean(self_)) if self_ else np.nan,
-                             float(np.mean(cross)) if cross else np.nan, est, lo, hi, margin, p, sd, compare,
-                             one_sided=True, reason=reason))
+            reason = (
+                ""
+                if len(excess) >= compare.get("min_seeds", 2)
+                else (
+                    "no replicates (ensemble.replicates is 0)"
+                    if summary["replicate"].max() == 0
+                    else f"only {len(excess)} seed(s) where both sustained and a replicate did"
+                )
+            )
+            rows.append(
+                _row(
+                    base,
+                    stat,
+                    pop,
+                    len(excess),
+                    float(np.mean(self_)) if self_ else np.nan,
+                    float(np.mean(cross)) if cross else np.nan,
+                    est,
+                    lo,
+                    hi,
+                    margin,
+                    p,
+                    sd,
+                    compare,
+                    one_sided=True,
+                    reason=reason,
+                )
+            )
     return rows
 
 
-def agreement_table(summary: pd.DataFrame, backends: list[str], compare: dict, distributions=None,
-                    exponent_of=None) -> pd.DataFrame:
+def agreement_table(
+    summary: pd.DataFrame, backends: list[str], compare: dict, distributions=None, exponent_of=None
+) -> pd.DataFrame:
     """Verdict rows for every weight set and pair of ``backends`` (in the study's order).
 
     Backends with a note on their runs (a virtual SpiNNaker run has no spikes) get the verdict
@@ -259,11 +406,23 @@ def agreement_table(summary: pd.DataFrame, backends: list[str], compare: dict, d
     for (g_exc, g_inh), runs in summary.groupby(["g_exc_nS", "g_inh_nS"], sort=True):
         present = [k for k in backends if k in set(runs["backend"])]
         for a, b in itertools.combinations(present, 2):
-            notes = runs.loc[runs["backend"].isin([a, b]), "note"].fillna("") if "note" in runs else pd.Series(dtype=str)
+            notes = (
+                runs.loc[runs["backend"].isin([a, b]), "note"].fillna("") if "note" in runs else pd.Series(dtype=str)
+            )
             notes = [n for n in dict.fromkeys(notes) if n]
             if notes:
-                rows.append({"g_exc_nS": g_exc, "g_inh_nS": g_inh, "backend_a": a, "backend_b": b, "population": "all",
-                             "statistic": "all", "verdict": "not compared", "reason": "; ".join(notes)})
+                rows.append(
+                    {
+                        "g_exc_nS": g_exc,
+                        "g_inh_nS": g_inh,
+                        "backend_a": a,
+                        "backend_b": b,
+                        "population": "all",
+                        "statistic": "all",
+                        "verdict": "not compared",
+                        "reason": "; ".join(notes),
+                    }
+                )
                 continue
             rows += compare_backends(runs[runs["backend"].isin([a, b])], a, b, compare, distributions, exponent_of)
     return pd.DataFrame(rows, columns=COLUMNS)
@@ -284,25 +443,44 @@ def pair_summary(table: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:
             verdict = "equivalent"
         label = t["statistic"] + "(" + t["population"] + ")"
         surv = t[t["statistic"] == "survival"]
-        runs = summary[(summary["g_exc_nS"] == g_exc) & (summary["g_inh_nS"] == g_inh) & (summary["replicate"] == 0)
-                       & (summary["population"] == "exc")]
-        frac = {k: f"{int(runs.loc[runs.backend == k, 'sustained'].sum())}/{int((runs.backend == k).sum())}" for k in (a, b)}
-        rows.append({
-            "g_exc_nS": g_exc, "g_inh_nS": g_inh, "backend_a": a, "backend_b": b, "verdict": verdict,
-            "n_seeds": int(surv["n_seeds"].iloc[0]) if len(surv) else 0,
-            "sustained_a": frac[a], "sustained_b": frac[b],
-            "n_equivalent": int(counts.get("equivalent", 0)), "n_inconclusive": int(counts.get("inconclusive", 0)),
-            "n_different": int(counts.get("different", 0)),
-            "different_on": ", ".join(label[t["verdict"] == "different"]),
-            "inconclusive_on": ", ".join(label[t["verdict"] == "inconclusive"]),
-            "seeds_needed": float(np.nanmax(t["seeds_needed"])) if t["seeds_needed"].notna().any() else float("nan"),
-        })
+        runs = summary[
+            (summary["g_exc_nS"] == g_exc)
+            & (summary["g_inh_nS"] == g_inh)
+            & (summary["replicate"] == 0)
+            & (summary["population"] == "exc")
+        ]
+        frac = {
+            k: f"{int(runs.loc[runs.backend == k, 'sustained'].sum())}/{int((runs.backend == k).sum())}" for k in (a, b)
+        }
+        rows.append(
+            {
+                "g_exc_nS": g_exc,
+                "g_inh_nS": g_inh,
+                "backend_a": a,
+                "backend_b": b,
+                "verdict": verdict,
+                "n_seeds": int(surv["n_seeds"].iloc[0]) if len(surv) else 0,
+                "sustained_a": frac[a],
+                "sustained_b": frac[b],
+                "n_equivalent": int(counts.get("equivalent", 0)),
+                "n_inconclusive": int(counts.get("inconclusive", 0)),
+                "n_different": int(counts.get("different", 0)),
+                "different_on": ", ".join(label[t["verdict"] == "different"]),
+                "inconclusive_on": ", ".join(label[t["verdict"] == "inconclusive"]),
+                "seeds_needed": float(np.nanmax(t["seeds_needed"]))
+                if t["seeds_needed"].notna().any()
+                else float("nan"),
+            }
+        )
     return pd.DataFrame(rows)
 
 
 # --------------------------------------------------------------------------- divergence
 
-def matched_counts(a: pd.DataFrame, b: pd.DataFrame, tol_ms: float, edges) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+
+def matched_counts(
+    a: pd.DataFrame, b: pd.DataFrame, tol_ms: float, edges
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per window of ``edges``: spikes of a, of b, and how many of each have a spike of the other
     run in the same cell within +-tol_ms. Written by hand: no library matches spikes cell by cell."""
     edges = np.asarray(edges, float)
@@ -338,8 +516,15 @@ def divergence_rows(spikes_a: pd.DataFrame, spikes_b: pd.DataFrame, tol_ms: floa
     rows = []
     for i in range(len(edges) - 1):
         total = na[i] + nb[i]
-        rows.append({"window_start_ms": float(edges[i]), "window_stop_ms": float(edges[i + 1]), "n_a": int(na[i]),
-                     "n_b": int(nb[i]), "matched_fraction": (ma[i] + mb[i]) / total if total else float("nan")})
+        rows.append(
+            {
+                "window_start_ms": float(edges[i]),
+                "window_stop_ms": float(edges[i + 1]),
+                "n_a": int(na[i]),
+                "n_b": int(nb[i]),
+                "matched_fraction": (ma[i] + mb[i]) / total if total else float("nan"),
+            }
+        )
     return rows
 
 

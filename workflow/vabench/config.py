@@ -72,7 +72,9 @@ def _describe(error: jsonschema.ValidationError) -> str:
         where = f"'{key}'" if error.absolute_path else "the top level"
         return f"unknown key(s) {extra} in {where}; allowed keys: {', '.join(allowed)}"
     if error.validator == "enum":
-        return f"'{key}': {error.instance!r} is not allowed; allowed values: {', '.join(map(str, error.validator_value))}"
+        return (
+            f"'{key}': {error.instance!r} is not allowed; allowed values: {', '.join(map(str, error.validator_value))}"
+        )
     if error.validator == "required":
         return f"'{key}': {error.message}"
     return f"'{key}': {error.message}"
@@ -96,7 +98,9 @@ def _cross_field_checks(cfg: dict) -> None:
         raise ConfigError(f"'simulation.delay_ms' ({delay}) must be at least 'simulation.dt_ms' ({dt})")
     t_start = cfg["analysis"]["t_start_ms"]
     if t_start >= sim["t_stop_ms"]:
-        raise ConfigError(f"'analysis.t_start_ms' ({t_start}) must be below 'simulation.t_stop_ms' ({sim['t_stop_ms']})")
+        raise ConfigError(
+            f"'analysis.t_start_ms' ({t_start}) must be below 'simulation.t_stop_ms' ({sim['t_stop_ms']})"
+        )
     windows = cfg["compare"]["divergence_windows_ms"]
     if any(b <= a for a, b in zip(windows, windows[1:])):
         raise ConfigError(f"'compare.divergence_windows_ms': edges {windows} must increase")
@@ -105,7 +109,9 @@ def _cross_field_checks(cfg: dict) -> None:
     if low >= high:
         raise ConfigError(f"'spectra.freq_range_hz': low ({low}) must be below high ({high})")
     if high >= 500.0 / spec["bin_ms"]:
-        raise ConfigError(f"'spectra.freq_range_hz': high ({high} Hz) must be below the Nyquist frequency 500 / spectra.bin_ms ({500.0 / spec['bin_ms']:g} Hz)")
+        raise ConfigError(
+            f"'spectra.freq_range_hz': high ({high} Hz) must be below the Nyquist frequency 500 / spectra.bin_ms ({500.0 / spec['bin_ms']:g} Hz)"
+        )
     if spec["t_start_ms"] + 8 * spec["bin_ms"] > sim["t_stop_ms"]:
         raise ConfigError(
             f"'spectra.t_start_ms' ({spec['t_start_ms']}) leaves fewer than 8 bins before 'simulation.t_stop_ms' ({sim['t_stop_ms']})"
@@ -197,7 +203,9 @@ def load_config(*paths: str | Path) -> dict:
             where = f" line {mark.line + 1}" if mark else ""
             raise ConfigError(f"config file '{path}'{where}: YAML syntax error") from None
         if not isinstance(data, dict):
-            raise ConfigError(f"config file '{path}': the top level must be a mapping of keys, not {type(data).__name__}")
+            raise ConfigError(
+                f"config file '{path}': the top level must be a mapping of keys, not {type(data).__name__}"
+            )
         _deep_update(merged, data)
     return validate_config(merged)
 
@@ -270,8 +278,14 @@ def ensemble_networks(cfg: dict) -> list[dict]:
     for seed in cfg["ensemble"]["seeds"]:
         seeded = with_seed(cfg, seed)
         for rep in range(cfg["ensemble"]["replicates"] + 1):
-            out.append({"seed": int(seed), "replicate": rep, "name": network_name(seeded, rep),
-                        "params": network_params(seeded, rep)})
+            out.append(
+                {
+                    "seed": int(seed),
+                    "replicate": rep,
+                    "name": network_name(seeded, rep),
+                    "params": network_params(seeded, rep),
+                }
+            )
     return out
 
 
@@ -279,7 +293,7 @@ def seed_blocks(seeds: list[int], seeds_per_job: int | None) -> list[list[int]]:
     """Consecutive seeds of the ensemble in blocks of ``seeds_per_job`` (None: one block), the
     runs one analysis job takes per backend and weight set."""
     k = seeds_per_job or len(seeds)
-    return [list(seeds[i:i + k]) for i in range(0, len(seeds), k)]
+    return [list(seeds[i : i + k]) for i in range(0, len(seeds), k)]
 
 
 def block_label(seeds: list[int]) -> str:

@@ -25,8 +25,17 @@ from vabench.io import atomic_path
 SIMULATION_PREFIXES = ("simulate",)  # simulate, simulate_map, simulate_check, ...
 TARGET_OTHERS_OVER_SIMULATION = 0.25
 MISSING = ["NA", "-"]  # Snakemake's "not measured" (NA) and its None (-)
-COLUMNS = ["rule", "kind", "jobs", "wall_s_total", "wall_s_mean", "cpu_s_total", "cpu_s_mean", "max_rss_mb",
-           "wall_share_pct"]
+COLUMNS = [
+    "rule",
+    "kind",
+    "jobs",
+    "wall_s_total",
+    "wall_s_mean",
+    "cpu_s_total",
+    "cpu_s_mean",
+    "max_rss_mb",
+    "wall_share_pct",
+]
 
 
 class CostError(Exception):
@@ -71,12 +80,16 @@ def cost_table(benchmarks_dir="benchmarks", simulation_prefixes=SIMULATION_PREFI
     ``wall_share_pct`` is the rule's share of the summed wall time of every job."""
     jobs = job_costs(benchmarks_dir)
     g = jobs.groupby("rule")
-    table = pd.DataFrame({
-        "jobs": g.size(),
-        "wall_s_total": g["wall_s"].sum(), "wall_s_mean": g["wall_s"].mean(),
-        "cpu_s_total": g["cpu_s"].sum(min_count=1), "cpu_s_mean": g["cpu_s"].mean(),
-        "max_rss_mb": g["max_rss_mb"].max(),
-    }).reset_index()
+    table = pd.DataFrame(
+        {
+            "jobs": g.size(),
+            "wall_s_total": g["wall_s"].sum(),
+            "wall_s_mean": g["wall_s"].mean(),
+            "cpu_s_total": g["cpu_s"].sum(min_count=1),
+            "cpu_s_mean": g["cpu_s"].mean(),
+            "max_rss_mb": g["max_rss_mb"].max(),
+        }
+    ).reset_index()
     table["kind"] = [rule_kind(r, simulation_prefixes) for r in table["rule"]]
     total = table["wall_s_total"].sum()
     table["wall_share_pct"] = 100.0 * table["wall_s_total"] / total if total > 0 else float("nan")
@@ -100,20 +113,26 @@ def cost_summary(table: pd.DataFrame) -> dict:
 def print_cost_table(table: pd.DataFrame) -> str:
     """The table and its summary lines as text (also printed)."""
     w = max([22, *map(len, table["rule"])]) + 2
-    lines = [f"{'rule':<{w}}{'kind':<12}{'jobs':>6}{'wall s':>10}{'mean s':>9}{'CPU s':>10}{'mean CPU s':>11}"
-             f"{'max RSS MB':>11}{'wall %':>8}"]
+    lines = [
+        f"{'rule':<{w}}{'kind':<12}{'jobs':>6}{'wall s':>10}{'mean s':>9}{'CPU s':>10}{'mean CPU s':>11}"
+        f"{'max RSS MB':>11}{'wall %':>8}"
+    ]
     for r in table.itertuples():
-        lines.append(f"{r.rule:<{w}}{r.kind:<12}{r.jobs:>6}{r.wall_s_total:>10.1f}{r.wall_s_mean:>9.2f}{r.cpu_s_total:>10.1f}"
-                     f"{r.cpu_s_mean:>11.2f}{r.max_rss_mb:>11.0f}{r.wall_share_pct:>7.1f}%")
+        lines.append(
+            f"{r.rule:<{w}}{r.kind:<12}{r.jobs:>6}{r.wall_s_total:>10.1f}{r.wall_s_mean:>9.2f}{r.cpu_s_total:>10.1f}"
+            f"{r.cpu_s_mean:>11.2f}{r.max_rss_mb:>11.0f}{r.wall_share_pct:>7.1f}%"
+        )
     s = cost_summary(table)
     ratio = s["others_over_simulation"]
     verdict = "n/a" if ratio != ratio else ("within" if ratio <= TARGET_OTHERS_OVER_SIMULATION else "over")
-    lines += ["",
-              f"simulation rules: {s['simulation_wall_s']:.1f} s wall, {s['simulation_cpu_s']:.1f} s CPU "
-              f"({s['simulation_jobs']} jobs)",
-              f"other rules:      {s['workflow_wall_s']:.1f} s wall, {s['workflow_cpu_s']:.1f} s CPU ({s['workflow_jobs']} jobs)",
-              f"others / simulation wall: {ratio:.1%} (target <= {TARGET_OTHERS_OVER_SIMULATION:.0%}: {verdict})",
-              f"jobs: {s['jobs']}"]
+    lines += [
+        "",
+        f"simulation rules: {s['simulation_wall_s']:.1f} s wall, {s['simulation_cpu_s']:.1f} s CPU "
+        f"({s['simulation_jobs']} jobs)",
+        f"other rules:      {s['workflow_wall_s']:.1f} s wall, {s['workflow_cpu_s']:.1f} s CPU ({s['workflow_jobs']} jobs)",
+        f"others / simulation wall: {ratio:.1%} (target <= {TARGET_OTHERS_OVER_SIMULATION:.0%}: {verdict})",
+        f"jobs: {s['jobs']}",
+    ]
     text = "\n".join(lines)
     print(text)
     return text

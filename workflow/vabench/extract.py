@@ -50,17 +50,25 @@ def extract_run(spikes_path, traces_path, run_json, analysis: dict, spectra_cfg:
     t_stop = info["params"]["simulation"]["t_stop_ms"]
     t_start = analysis["t_start_ms"]
     cells = cell_table(spikes, n_cells, t_stop, analysis["min_spikes_cv"], t_start)
-    alive_until = survival_time(spikes, sum(n_cells.values()), t_stop, analysis["survival_bin_ms"],
-                                analysis["sustained_min_rate_hz"])
+    alive_until = survival_time(
+        spikes, sum(n_cells.values()), t_stop, analysis["survival_bin_ms"], analysis["sustained_min_rate_hz"]
+    )
     pairs = pairwise_correlations(spikes, n_cells, t_start, min(t_stop, alive_until)) if alive_until > t_start else None
     summary = cell_summary(cells, pairs)
     traces = read_npz(traces_path, "trace file") if traces_path is not None else {}
-    signals = run_signals(spikes, traces, n_cells, t_stop, info["params"]["cell"], spectra_cfg["bin_ms"],
-                          spectra_cfg["t_start_ms"])
+    signals = run_signals(
+        spikes, traces, n_cells, t_stop, info["params"]["cell"], spectra_cfg["bin_ms"], spectra_cfg["t_start_ms"]
+    )
     ident = run_identity(info)
     pairs = pairs if pairs is not None else pd.DataFrame(columns=PAIR_COLUMNS)
-    return {"info": info, "ident": ident, "cells": with_identity(cells, ident), "pairs": with_identity(pairs, ident),
-            "cell_summary": with_identity(summary, ident), "signals": signals}
+    return {
+        "info": info,
+        "ident": ident,
+        "cells": with_identity(cells, ident),
+        "pairs": with_identity(pairs, ident),
+        "cell_summary": with_identity(summary, ident),
+        "signals": signals,
+    }
 
 
 def extract_block(recordings: list[tuple], analysis: dict, spectra_cfg: dict, out: dict) -> None:
@@ -72,15 +80,27 @@ def extract_block(recordings: list[tuple], analysis: dict, spectra_cfg: dict, ou
         run = extract_run(spikes_path, traces_path, run_json, analysis, spectra_cfg)
         runs.append(run)
         s = run["cell_summary"].set_index("population")
-        log.info("%s seed %d rep %d (g_exc %g, g_inh %g nS): %d + %d spikes in [%g ms, t_stop); exc %.2f Hz, median CV %.2f, "
-                 "corr %.4f", run["ident"]["backend"], run["ident"]["network_seed"], run["ident"]["replicate"],
-                 run["ident"]["g_exc_nS"], run["ident"]["g_inh_nS"], s.loc["exc", "n_spikes"], s.loc["inh", "n_spikes"],
-                 analysis["t_start_ms"], s.loc["exc", "rate_hz"], s.loc["exc", "cv_isi"], s.loc["exc", "corr"])
+        log.info(
+            "%s seed %d rep %d (g_exc %g, g_inh %g nS): %d + %d spikes in [%g ms, t_stop); exc %.2f Hz, median CV %.2f, "
+            "corr %.4f",
+            run["ident"]["backend"],
+            run["ident"]["network_seed"],
+            run["ident"]["replicate"],
+            run["ident"]["g_exc_nS"],
+            run["ident"]["g_inh_nS"],
+            s.loc["exc", "n_spikes"],
+            s.loc["inh", "n_spikes"],
+            analysis["t_start_ms"],
+            s.loc["exc", "rate_hz"],
+            s.loc["exc", "cv_isi"],
+            s.loc["exc", "corr"],
+        )
     for kind in ("cells", "pairs"):
         write_tsv(out[kind], pd.concat([r[kind] for r in runs], ignore_index=True))
     with atomic_path(out["cell_summary"]) as tmp:
-        pd.concat([r["cell_summary"] for r in runs], ignore_index=True).to_csv(tmp, sep="\t", index=False,
-                                                                                float_format=EXACT)
+        pd.concat([r["cell_summary"] for r in runs], ignore_index=True).to_csv(
+            tmp, sep="\t", index=False, float_format=EXACT
+        )
     write_signals(out["signals"], runs)
     log.info("extracted %d run(s)", len(runs))
 
@@ -95,5 +115,9 @@ def run_dir_recordings(run_dir) -> list[tuple]:
 def block_outputs(folder) -> dict:
     """The extract stage's files in ``folder`` (a block's, or one run's)."""
     folder = Path(folder)
-    return {"cells": folder / "cells.tsv", "pairs": folder / "pairs.tsv", "cell_summary": folder / "cell_summary.tsv",
-            "signals": folder / "signals.npz"}
+    return {
+        "cells": folder / "cells.tsv",
+        "pairs": folder / "pairs.tsv",
+        "cell_summary": folder / "cell_summary.tsv",
+        "signals": folder / "signals.npz",
+    }

@@ -20,7 +20,7 @@ def axis_values(spec) -> list[float]:
 def row_groups(g_exc_values: list[float], rows_per_job: int | None) -> list[list[float]]:
     """The g_exc rows of the grid, in groups of ``rows_per_job`` (None: one group)."""
     k = rows_per_job or len(g_exc_values)
-    return [g_exc_values[i:i + k] for i in range(0, len(g_exc_values), k)]
+    return [g_exc_values[i : i + k] for i in range(0, len(g_exc_values), k)]
 
 
 def group_label(rows: list[float]) -> str:

@@ -90,7 +90,9 @@ def read_spikes(path) -> pd.DataFrame:
     try:
         df = pd.read_parquet(path)
     except Exception as err:  # pyarrow raises several types for a damaged file
-        raise DamagedFileError(f"cannot read spike table '{path}' ({type(err).__name__}); rebuild it with: snakemake --cores 1 --force '{path}'") from None
+        raise DamagedFileError(
+            f"cannot read spike table '{path}' ({type(err).__name__}); rebuild it with: snakemake --cores 1 --force '{path}'"
+        ) from None
     df["population"] = pd.Categorical(df["population"], categories=POPULATIONS)
     return df
 
@@ -100,4 +102,6 @@ def read_npz(path, what: str = "file") -> dict:
         with np.load(path, allow_pickle=False) as data:
             return {k: data[k] for k in data.files}
     except Exception as err:  # zipfile/numpy raise several types for a damaged file
-        raise DamagedFileError(f"cannot read {what} '{path}' ({type(err).__name__}); rebuild it with: snakemake --cores 1 --force '{path}'") from None
+        raise DamagedFileError(
+            f"cannot read {what} '{path}' ({type(err).__name__}); rebuild it with: snakemake --cores 1 --force '{path}'"
+        ) from None

@@ -23,8 +23,9 @@ def script_logging(log_path):
     saved = os.dup(1), os.dup(2)
     os.dup2(fh.fileno(), 1)
     os.dup2(fh.fileno(), 2)
-    logging.basicConfig(level=logging.INFO, stream=fh, force=True,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, stream=fh, force=True, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     logging.captureWarnings(True)
     warnings.filterwarnings("once")
     try:

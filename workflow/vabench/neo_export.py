@@ -21,8 +21,16 @@ from vabench.recording import TRACE_KEYS
 TRACE_UNITS = {name: unit for name, (_key, unit) in TRACE_KEYS.items()}
 
 
-def block_from_arrays(label: str, n_cells: int, spike_cells, spike_times_ms, t_stop_ms: float,
-                      traces: dict | None = None, traced_cells=None, dt_ms: float | None = None):
+def block_from_arrays(
+    label: str,
+    n_cells: int,
+    spike_cells,
+    spike_times_ms,
+    t_stop_ms: float,
+    traces: dict | None = None,
+    traced_cells=None,
+    dt_ms: float | None = None,
+):
     """A neo Block of one population.
 
     ``spike_cells`` / ``spike_times_ms``: one entry per spike (cell index within the
@@ -39,14 +47,24 @@ def block_from_arrays(label: str, n_cells: int, spike_cells, spike_times_ms, t_s
     per_cell = np.split(times[order], np.cumsum(counts)[:-1])
     seg = neo.Segment(name=label)
     t_stop = float(t_stop_ms)  # plain floats and a unit object: neo parses a unit string per train (2x slower)
-    seg.spiketrains.extend([
-        neo.SpikeTrain(t, units=pq.ms, t_start=0.0, t_stop=t_stop, source_index=i, source_population=label)
-        for i, t in enumerate(per_cell)])
+    seg.spiketrains.extend(
+        [
+            neo.SpikeTrain(t, units=pq.ms, t_start=0.0, t_stop=t_stop, source_index=i, source_population=label)
+            for i, t in enumerate(per_cell)
+        ]
+    )
     if traces and traced_cells is not None and len(traced_cells):
         for name, data in traces.items():
-            seg.analogsignals.append(neo.AnalogSignal(
-                np.asarray(data), units=TRACE_UNITS[name], sampling_period=dt_ms * pq.ms, t_start=0.0 * pq.ms, name=name,
-                array_annotations={"channel_index": np.asarray(traced_cells, dtype=np.int64)}))
+            seg.analogsignals.append(
+                neo.AnalogSignal(
+                    np.asarray(data),
+                    units=TRACE_UNITS[name],
+                    sampling_period=dt_ms * pq.ms,
+                    t_start=0.0 * pq.ms,
+                    name=name,
+                    array_annotations={"channel_index": np.asarray(traced_cells, dtype=np.int64)},
+                )
+            )
     block = neo.Block(name=label)
     block.segments.append(seg)
     return block
@@ -62,10 +80,21 @@ def blocks_of_run(run_dir, n_cells: dict, t_stop_ms: float) -> dict:
     blocks = {}
     for pop in POPULATIONS:
         sp = spikes[spikes["population"] == pop]
-        signals = {name: np.asarray(traces[f"{pop}_{key}"], np.float64).T for name, (key, _unit) in TRACE_KEYS.items()
-                   if f"{pop}_{key}" in traces and traces[f"{pop}_{key}"].size}
-        blocks[pop] = block_from_arrays(pop, n_cells[pop], sp["cell"].to_numpy(), sp["time_ms"].to_numpy(), t_stop_ms,
-                                        signals or None, traces.get(f"{pop}_cells"), dt_ms)
+        signals = {
+            name: np.asarray(traces[f"{pop}_{key}"], np.float64).T
+            for name, (key, _unit) in TRACE_KEYS.items()
+            if f"{pop}_{key}" in traces and traces[f"{pop}_{key}"].size
+        }
+        blocks[pop] = block_from_arrays(
+            pop,
+            n_cells[pop],
+            sp["cell"].to_numpy(),
+            sp["time_ms"].to_numpy(),
+            t_stop_ms,
+            signals or None,
+            traces.get(f"{pop}_cells"),
+            dt_ms,
+        )
     return blocks
 
 
@@ -114,12 +143,19 @@ def spikes_table(blocks: dict):
     for pop in POPULATIONS:
         sts = run_segment(blocks[pop]).spiketrains
         times = [st.rescale("ms").magnitude.astype(np.float64) for st in sts]
-        cells = [np.full(len(t), st.annotations.get("source_index", i), dtype=np.int32) for i, (st, t) in enumerate(zip(sts, times))]
-        frames.append(pd.DataFrame({
-            "population": pop,
-            "cell": np.concatenate(cells) if cells else np.empty(0, np.int32),
-            "time_ms": np.concatenate(times) if times else np.empty(0),
-        }))
+        cells = [
+            np.full(len(t), st.annotations.get("source_index", i), dtype=np.int32)
+            for i, (st, t) in enumerate(zip(sts, times))
+        ]
+        frames.append(
+            pd.DataFrame(
+                {
+                    "population": pop,
+                    "cell": np.concatenate(cells) if cells else np.empty(0, np.int32),
+                    "time_ms": np.concatenate(times) if times else np.empty(0),
+                }
+            )
+        )
     df = pd.concat(frames, ignore_index=True)
     df["population"] = pd.Categorical(df["population"], categories=POPULATIONS)
     return df.sort_values(["population", "time_ms", "cell"], kind="stable").reset_index(drop=True)

@@ -54,8 +54,9 @@ def build_network(params: dict) -> dict:
     thal_pre, thal_post = _draw_pairs(rng, stim["n_sources"], n, stim["p_connect"], exclude_self=False)
     perturbation = {}
     if params.get("replicate", 0):
-        thal_times, perturbation = move_one_spike(src, thal_times, net["seed"], params["replicate"], dt,
-                                                  onset, onset + n_steps * dt)
+        thal_times, perturbation = move_one_spike(
+            src, thal_times, net["seed"], params["replicate"], dt, onset, onset + n_steps * dt
+        )
 
     return {
         "n_exc": np.int64(n_exc),
@@ -105,7 +106,9 @@ def load_network(path) -> dict:
     if int(net.get("format_version", -1)) != FORMAT_VERSION:
         from vabench.io import DamagedFileError
 
-        raise DamagedFileError(f"network file '{path}' has an unknown format; rebuild it with: snakemake --cores 1 --force '{path}'")
+        raise DamagedFileError(
+            f"network file '{path}' has an unknown format; rebuild it with: snakemake --cores 1 --force '{path}'"
+        )
     net["n_exc"], net["n_inh"], net["n_thalamic"] = int(net["n_exc"]), int(net["n_inh"]), int(net["n_thalamic"])
     net["params"] = json.loads(str(net.pop("params_json")))
     net["perturbation"] = json.loads(str(net.pop("perturbation_json", "{}")))

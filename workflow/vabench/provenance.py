@@ -21,7 +21,13 @@ def git_commit() -> str:
         commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=10)
         if commit.returncode != 0:
             return "unknown"
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True, text=True, timeout=10)
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
         return commit.stdout.strip() + (" + uncommitted changes" if dirty.stdout.strip() else "")
     except (OSError, subprocess.SubprocessError):
         return "unknown"
@@ -36,12 +42,16 @@ def reused_lines(provenance_tsv) -> list[str]:
     reused = df[df["reused"].astype(str).str.lower() == "true"]
     if reused.empty:
         return [f"reused_runs: none (all {len(df)} runs were made under this configuration)"]
-    lines = [f"reused_runs: {len(reused)} of {len(df)} runs were made under an earlier configuration and reused "
-             "(an analysis-only change reruns no simulation); per row of results/stats/provenance.tsv:"]
+    lines = [
+        f"reused_runs: {len(reused)} of {len(df)} runs were made under an earlier configuration and reused "
+        "(an analysis-only change reruns no simulation); per row of results/stats/provenance.tsv:"
+    ]
     for (kind, backend, own), g in reused.groupby(["run", "backend", "config_sha256"], sort=True):
         seeds = sorted(set(g["seed"]))
-        lines.append(f"  {len(g)} {kind} run(s) of {backend}, seeds {', '.join(map(str, seeds[:12]))}"
-                     f"{' ...' if len(seeds) > 12 else ''}, made with config_sha256 {own}")
+        lines.append(
+            f"  {len(g)} {kind} run(s) of {backend}, seeds {', '.join(map(str, seeds[:12]))}"
+            f"{' ...' if len(seeds) > 12 else ''}, made with config_sha256 {own}"
+        )
     return lines
 
 

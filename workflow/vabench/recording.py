@@ -82,7 +82,9 @@ def write_spikes_table(path, spikes: dict) -> None:
 
     pop, cell, time = spikes_arrays(spikes)
     population = pa.DictionaryArray.from_arrays(pa.array(pop, pa.int8()), pa.array(list(POPULATIONS)))
-    table = pa.table({"population": population, "cell": pa.array(cell, pa.int32()), "time_ms": pa.array(time, pa.float64())})
+    table = pa.table(
+        {"population": population, "cell": pa.array(cell, pa.int32()), "time_ms": pa.array(time, pa.float64())}
+    )
     with atomic_path(path) as tmp:
         pq.write_table(table, tmp)
 
@@ -102,13 +104,16 @@ def trace_arrays(traces: dict, traced: dict, dt_ms: float, cell: dict, content: 
             n_samples = max(n_samples, stored.shape[1])
             arrays[f"{pop}_{key}"] = stored
     exc = [arrays[f"exc_{TRACE_KEYS[name][0]}"] for name in TRACE_KEYS]
-    arrays[LFP_KEY] = (lfp_proxy(*exc, cell["e_rev_E"], cell["e_rev_I"]) if exc[0].size
-                       else np.zeros(0))
+    arrays[LFP_KEY] = lfp_proxy(*exc, cell["e_rev_E"], cell["e_rev_I"]) if exc[0].size else np.zeros(0)
     arrays["t_ms"] = sample_times(n_samples, dt_ms) if n_samples else np.zeros(0)
-    meta = {"content": content, "dt_ms": float(dt_ms), "layout": "cells x samples",
-            "units": {f"{pop}_{key}": unit for pop in POPULATIONS for key, unit in TRACE_KEYS.values()}
-            | {LFP_KEY: "nA", "t_ms": "ms"},
-            "lfp_proxy": "mean over the traced excitatory cells of |gsyn_exc (v - e_rev_E)| + |gsyn_inh (v - e_rev_I)|"}
+    meta = {
+        "content": content,
+        "dt_ms": float(dt_ms),
+        "layout": "cells x samples",
+        "units": {f"{pop}_{key}": unit for pop in POPULATIONS for key, unit in TRACE_KEYS.values()}
+        | {LFP_KEY: "nA", "t_ms": "ms"},
+        "lfp_proxy": "mean over the traced excitatory cells of |gsyn_exc (v - e_rev_E)| + |gsyn_inh (v - e_rev_I)|",
+    }
     if content == "lfp":
         for pop in POPULATIONS:
             for key, _unit in TRACE_KEYS.values():
@@ -118,8 +123,9 @@ def trace_arrays(traces: dict, traced: dict, dt_ms: float, cell: dict, content: 
     return arrays
 
 
-def write_recordings(out_dir, spikes: dict, traces: dict, traced: dict, dt_ms: float, cell: dict,
-                     content: str | None) -> dict:
+def write_recordings(
+    out_dir, spikes: dict, traces: dict, traced: dict, dt_ms: float, cell: dict, content: str | None
+) -> dict:
     """Write the run's tidy recordings into ``out_dir``: ``spikes.parquet`` always,
     ``traces.npz`` unless ``content`` is None (a map point). Returns the spike count per population."""
     out_dir = Path(out_dir)

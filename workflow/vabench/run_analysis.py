@@ -17,10 +17,9 @@ from pathlib import Path
 import pandas as pd
 
 from vabench.io import read_spikes, write_tsv
+from vabench.runinfo import VIRTUAL_NOTE
 
 log = logging.getLogger(__name__)
-
-from vabench.runinfo import VIRTUAL_NOTE
 
 
 def run_summary_table(spikes_path, info: dict, cell_part: pd.DataFrame, analysis: dict) -> pd.DataFrame:
@@ -30,8 +29,10 @@ def run_summary_table(spikes_path, info: dict, cell_part: pd.DataFrame, analysis
 
     n_cells = population_sizes(info)
     t_stop = info["params"]["simulation"]["t_stop_ms"]
-    summary = join_summaries(cell_part.drop(columns=list(IDENTITY)).reset_index(drop=True),
-                             network_summary(read_spikes(spikes_path), n_cells, t_stop, analysis))
+    summary = join_summaries(
+        cell_part.drop(columns=list(IDENTITY)).reset_index(drop=True),
+        network_summary(read_spikes(spikes_path), n_cells, t_stop, analysis),
+    )
     for i, (key, value) in enumerate(run_identity(info).items()):
         summary.insert(i, key, value)
     summary["n_cells_network"] = sum(n_cells.values())
@@ -44,7 +45,9 @@ def run_summary_table(spikes_path, info: dict, cell_part: pd.DataFrame, analysis
     return summary
 
 
-def analyse_block(runs: list[tuple], cell_summary_path, signals_path, analysis: dict, spectra_cfg: dict, out: dict) -> pd.DataFrame:
+def analyse_block(
+    runs: list[tuple], cell_summary_path, signals_path, analysis: dict, spectra_cfg: dict, out: dict
+) -> pd.DataFrame:
     """Summaries, PSDs and fits of every run of a block. ``runs``: [(spikes.parquet, run.json), ...]
     in the block's order; ``out`` maps ``summary``, ``psd`` and ``fooof`` to their paths."""
     from vabench.runinfo import IDENTITY, read_run_info, run_identity
@@ -60,8 +63,10 @@ def analyse_block(runs: list[tuple], cell_summary_path, signals_path, analysis: 
         key = tuple(ident[k] for k in IDENTITY)
         mine = (cell_parts[list(IDENTITY)] == pd.Series(key, index=list(IDENTITY))).all(axis=1)
         if mine.sum() != 2 or key not in signals:
-            raise ValueError(f"the extracted tables {cell_summary_path} and {signals_path} do not hold the run {run_json}; "
-                             "rerun the extract stage")
+            raise ValueError(
+                f"the extracted tables {cell_summary_path} and {signals_path} do not hold the run {run_json}; "
+                "rerun the extract stage"
+            )
         summary = run_summary_table(spikes_path, info, cell_parts[mine], analysis)
         sustained = bool(summary["sustained"].iloc[0])
         psd, fit = run_spectra(signals[key], spectra_cfg, fit=sustained)
@@ -72,12 +77,30 @@ def analyse_block(runs: list[tuple], cell_summary_path, signals_path, analysis: 
         psds.append(psd)
         fits.append(fit)
         for row in summary.itertuples():
-            log.info("%s seed %d rep %d %s over [%g, %g) ms: %.2f Hz, median CV %.2f, LV %.2f, corr %.4f; alive until %g ms%s",
-                     info["backend"], row.network_seed, row.replicate, row.population, analysis["t_start_ms"], row.t_stop_ms,
-                     row.rate_hz, row.cv_isi, row.lv, row.corr, row.survival_ms, " (sustained)" if row.sustained else "")
+            log.info(
+                "%s seed %d rep %d %s over [%g, %g) ms: %.2f Hz, median CV %.2f, LV %.2f, corr %.4f; alive until %g ms%s",
+                info["backend"],
+                row.network_seed,
+                row.replicate,
+                row.population,
+                analysis["t_start_ms"],
+                row.t_stop_ms,
+                row.rate_hz,
+                row.cv_isi,
+                row.lv,
+                row.corr,
+                row.survival_ms,
+                " (sustained)" if row.sustained else "",
+            )
         for row in fit.itertuples():
-            log.info("%s %s: exponent %.2f, r2 %.3f, %s", info["backend"], row.signal, row.exponent, row.r_squared,
-                     row.note or "no peaks")
+            log.info(
+                "%s %s: exponent %.2f, r2 %.3f, %s",
+                info["backend"],
+                row.signal,
+                row.exponent,
+                row.r_squared,
+                row.note or "no peaks",
+            )
     table = pd.concat(summaries, ignore_index=True)
     write_tsv(out["summary"], table)
     write_tsv(out["psd"], pd.concat(psds, ignore_index=True))

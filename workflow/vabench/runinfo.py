@@ -20,7 +20,9 @@ def read_run_info(path) -> dict:
     try:
         return json.loads(Path(path).read_text())
     except (OSError, ValueError) as err:
-        raise DamagedFileError(f"cannot read run record '{path}' ({type(err).__name__}); rebuild it with: snakemake --cores 1 --force '{path}'") from None
+        raise DamagedFileError(
+            f"cannot read run record '{path}' ({type(err).__name__}); rebuild it with: snakemake --cores 1 --force '{path}'"
+        ) from None
 
 
 def run_note(run_json) -> str | None:
@@ -30,15 +32,24 @@ def run_note(run_json) -> str | None:
 
 def run_identity(info: dict) -> dict:
     """Columns that say which run a table row comes from."""
-    return {"backend": info["backend"], "g_exc_nS": info["g_exc_nS"], "g_inh_nS": info["g_inh_nS"],
-            "network_seed": info["seed"], "replicate": int(info["network_params"].get("replicate", 0))}
+    return {
+        "backend": info["backend"],
+        "g_exc_nS": info["g_exc_nS"],
+        "g_inh_nS": info["g_inh_nS"],
+        "network_seed": info["seed"],
+        "replicate": int(info["network_params"].get("replicate", 0)),
+    }
 
 
 def run_rows(table: pd.DataFrame, ident: dict) -> pd.DataFrame:
     """The rows of one run (``ident``: :func:`run_identity`) in a table with identity columns."""
-    mine = ((table["backend"] == ident["backend"]) & (table["network_seed"] == ident["network_seed"])
-            & (table["replicate"] == ident["replicate"]) & (table["g_exc_nS"] == float(ident["g_exc_nS"]))
-            & (table["g_inh_nS"] == float(ident["g_inh_nS"])))
+    mine = (
+        (table["backend"] == ident["backend"])
+        & (table["network_seed"] == ident["network_seed"])
+        & (table["replicate"] == ident["replicate"])
+        & (table["g_exc_nS"] == float(ident["g_exc_nS"]))
+        & (table["g_inh_nS"] == float(ident["g_inh_nS"]))
+    )
     return table[mine].reset_index(drop=True)
 
 

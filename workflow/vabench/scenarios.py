@@ -67,8 +67,10 @@ INPUT_STEP_OFFSET = {name: cls.input_step_offset for name, cls in engines().item
 
 def timing_scenarios(times_ms=TIMING_SPIKES_MS, weight_nS: float = 10.0) -> dict:
     """One subthreshold excitatory cell per stored spike time, named ``timing_<k>``."""
-    return {f"timing_{k}": {"receptor": "excitatory", "weight_nS": weight_nS, "spike_ms": float(t)}
-            for k, t in enumerate(times_ms)}
+    return {
+        f"timing_{k}": {"receptor": "excitatory", "weight_nS": weight_nS, "spike_ms": float(t)}
+        for k, t in enumerate(times_ms)
+    }
 
 
 def input_step_offset(t_ms, v_mV, spike_ms: float, delay_ms: float, dt_ms: float, v_rest: float, tol_mV: float = 1e-6):
@@ -90,8 +92,10 @@ RTOL, ATOL = 1e-10, 1e-12
 
 # ---------------------------------------------------------------------------- reference solution
 
-def reference(cell: dict, inputs, t_stop_ms: float, dt_ms: float, v_init_mV: float | None = None,
-              i_offset_nA: float = 0.0) -> dict:
+
+def reference(
+    cell: dict, inputs, t_stop_ms: float, dt_ms: float, v_init_mV: float | None = None, i_offset_nA: float = 0.0
+) -> dict:
     """High-precision IF_cond_exp trajectory, sampled at ``k * dt_ms`` for k = 0 .. t_stop/dt.
 
     ``inputs``: (arrival time in ms, weight in nS, ``"excitatory"`` | ``"inhibitory"``); each
@@ -111,8 +115,12 @@ def reference(cell: dict, inputs, t_stop_ms: float, dt_ms: float, v_init_mV: flo
 
     def rhs(_t, y, clamped):
         v, ge, gi = y
-        dv = 0.0 if clamped else (g_leak * (c["v_rest"] - v) + ge * (c["e_rev_E"] - v) + gi * (c["e_rev_I"] - v)
-                                  + i_offset_nA) / c["cm"]
+        dv = (
+            0.0
+            if clamped
+            else (g_leak * (c["v_rest"] - v) + ge * (c["e_rev_E"] - v) + gi * (c["e_rev_I"] - v) + i_offset_nA)
+            / c["cm"]
+        )
         return [dv, -ge / c["tau_syn_E"], -gi / c["tau_syn_I"]]
 
     def threshold(_t, y, clamped):
@@ -132,8 +140,17 @@ def reference(cell: dict, inputs, t_stop_ms: float, dt_ms: float, v_init_mV: flo
             y[idx] += w
         clamped = t < refractory_until
         t_end = min([t_stop_ms] + [j[0] for j in jumps[:1]] + ([refractory_until] if clamped else []))
-        sol = solve_ivp(rhs, (t, t_end), y, method="DOP853", rtol=RTOL, atol=ATOL, dense_output=True,
-                        events=None if clamped else threshold, args=(clamped,))
+        sol = solve_ivp(
+            rhs,
+            (t, t_end),
+            y,
+            method="DOP853",
+            rtol=RTOL,
+            atol=ATOL,
+            dense_output=True,
+            events=None if clamped else threshold,
+            args=(clamped,),
+        )
         t_seg_end = float(sol.t[-1])
         # samples in [t, t_seg_end) belong to this segment; the last one also takes t_stop
         upper = t_seg_end + (1e-9 if t_seg_end >= t_stop_ms else -1e-9)
@@ -151,7 +168,9 @@ def reference(cell: dict, inputs, t_stop_ms: float, dt_ms: float, v_init_mV: flo
     return {"t": grid, "v": v_out, "spikes": np.asarray(spikes)}
 
 
-def reference_for(cell: dict, scenario: dict, delay_ms: float, dt_ms: float, t_stop_ms: float, offset_steps: int = 0) -> dict:
+def reference_for(
+    cell: dict, scenario: dict, delay_ms: float, dt_ms: float, t_stop_ms: float, offset_steps: int = 0
+) -> dict:
     """:func:`reference` for one scenario, its spike arriving ``offset_steps`` steps after
     spike time + delay (the step a backend applies it at, :data:`INPUT_STEP_OFFSET`)."""
     arrival = scenario["spike_ms"] + delay_ms + offset_steps * dt_ms
@@ -168,11 +187,15 @@ def v_error(v, v_ref, v_rest: float) -> dict:
     """
     v, v_ref = np.asarray(v, float), np.asarray(v_ref, float)
     err = np.abs(v - v_ref)
-    return {"max_abs_mV": float(err.max()), "rel_deflection": float(err.max() / np.abs(v_ref - v_rest).max()),
-            "rel_pointwise": float((err / np.abs(v_ref)).max())}
+    return {
+        "max_abs_mV": float(err.max()),
+        "rel_deflection": float(err.max() / np.abs(v_ref - v_rest).max()),
+        "rel_pointwise": float((err / np.abs(v_ref)).max()),
+    }
 
 
 # ---------------------------------------------------------------------------- simulators
+
 
 def missing_modules(backend: str) -> list[str]:
     """The modules ``backend`` needs that are not installed (found without importing them)."""
@@ -181,8 +204,16 @@ def missing_modules(backend: str) -> list[str]:
     return [m for m in get_engine(backend).requires if importlib.util.find_spec(m) is None]
 
 
-def run_backend(backend: str, cell: dict, scenarios: dict | None = None, dt_ms: float = 0.1, delay_ms: float = 0.2,
-                t_stop_ms: float = 60.0, seed: int = 1, brian2: dict | None = None) -> dict:
+def run_backend(
+    backend: str,
+    cell: dict,
+    scenarios: dict | None = None,
+    dt_ms: float = 0.1,
+    delay_ms: float = 0.2,
+    t_stop_ms: float = 60.0,
+    seed: int = 1,
+    brian2: dict | None = None,
+) -> dict:
     """Run every scenario (one cell each) on ``backend`` in this process.
 
     Returns ``{scenario: {"t": [...ms], "v": [...mV], "spikes": [...ms]}}``. Call once per
@@ -190,8 +221,12 @@ def run_backend(backend: str, cell: dict, scenarios: dict | None = None, dt_ms: 
     """
     scenarios = SCENARIOS if scenarios is None else scenarios
     cls = get_engine(backend)
-    section = {"method": "exponential_euler", "codegen_target": "numpy", **(brian2 or {})} if cls.section == "brian2" else {}
-    spec = RunSpec(cell=dict(cell), weight_thal_nS=0.0, dt_ms=dt_ms, delay_ms=delay_ms, t_stop_ms=t_stop_ms, section=section)
+    section = (
+        {"method": "exponential_euler", "codegen_target": "numpy", **(brian2 or {})} if cls.section == "brian2" else {}
+    )
+    spec = RunSpec(
+        cell=dict(cell), weight_thal_nS=0.0, dt_ms=dt_ms, delay_ms=delay_ms, t_stop_ms=t_stop_ms, section=section
+    )
     engine = cls(spec)
     try:
         return engine.single_cells(scenarios, seed)
@@ -199,14 +234,21 @@ def run_backend(backend: str, cell: dict, scenarios: dict | None = None, dt_ms: 
         engine.close()
 
 
-def run_backend_subprocess(backend: str, cell: dict, scenarios: dict | None = None, timeout_s: float = 300, **kwargs) -> dict:
+def run_backend_subprocess(
+    backend: str, cell: dict, scenarios: dict | None = None, timeout_s: float = 300, **kwargs
+) -> dict:
     """:func:`run_backend` in a fresh ``python -m vabench.scenarios`` process; arrays as numpy."""
     request = {"backend": backend, "cell": cell, "scenarios": SCENARIOS if scenarios is None else scenarios, **kwargs}
     with tempfile.TemporaryDirectory() as tmp:
         req, res = Path(tmp) / "request.json", Path(tmp) / "result.json"
         req.write_text(json.dumps(request))
-        proc = subprocess.run([sys.executable, "-m", "vabench.scenarios", str(req), str(res)], capture_output=True,
-                              text=True, timeout=timeout_s, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        proc = subprocess.run(
+            [sys.executable, "-m", "vabench.scenarios", str(req), str(res)],
+            capture_output=True,
+            text=True,
+            timeout=timeout_s,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
         if proc.returncode != 0:
             raise RuntimeError(f"{backend} single-cell run failed ({proc.returncode}):\n{proc.stderr[-4000:]}")
         out = json.loads(res.read_text())

@@ -32,8 +32,9 @@ def run_lfp(traces: dict, cell: dict) -> np.ndarray:
     return lfp_proxy(v, ge, gi, cell["e_rev_E"], cell["e_rev_I"])
 
 
-def run_signals(spikes: pd.DataFrame, traces: dict, n_cells: dict, t_stop_ms: float, cell: dict,
-                bin_ms: float, t_start_ms: float) -> dict:
+def run_signals(
+    spikes: pd.DataFrame, traces: dict, n_cells: dict, t_stop_ms: float, cell: dict, bin_ms: float, t_start_ms: float
+) -> dict:
     """The three signals of one run, sampled every ``bin_ms`` in [t_start_ms, t_stop_ms)."""
     out = {}
     for pop in ("exc", "inh"):
@@ -71,5 +72,7 @@ def read_signals(path) -> list[tuple[dict, dict]]:
     """[(identity, {signal: array}), ...] of a block's ``signals.npz``, in the block's order."""
     data = read_npz(path, "signal file")
     idents = json.loads(str(data["runs_json"]))
-    return [(ident, {name: data[f"{k}_{name}"] for name in SIGNALS if f"{k}_{name}" in data})
-            for k, ident in enumerate(idents)]
+    return [
+        (ident, {name: data[f"{k}_{name}"] for name in SIGNALS if f"{k}_{name}" in data})
+        for k, ident in enumerate(idents)
+    ]

@@ -58,8 +58,9 @@ def welch_psd(x: np.ndarray, fs_hz: float, segment_ms: float) -> tuple[np.ndarra
     return welch(x, fs=fs_hz, nperseg=nperseg, noverlap=nperseg // 2, detrend="constant")
 
 
-def fit_fooof(freqs: np.ndarray, power: np.ndarray, freq_range_hz, max_n_peaks: int = 4,
-              peak_width_limits=None) -> dict:
+def fit_fooof(
+    freqs: np.ndarray, power: np.ndarray, freq_range_hz, max_n_peaks: int = 4, peak_width_limits=None
+) -> dict:
     """Aperiodic offset and exponent, peaks, error and r² of a FOOOF fit (NaN if it cannot fit).
 
     The peak width floor defaults to twice the frequency resolution (and at least 2 Hz).
@@ -79,7 +80,9 @@ def fit_fooof(freqs: np.ndarray, power: np.ndarray, freq_range_hz, max_n_peaks: 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         FOOOF = _fooof_class()
-        fm = FOOOF(peak_width_limits=list(peak_width_limits), max_n_peaks=max_n_peaks, aperiodic_mode="fixed", verbose=True)
+        fm = FOOOF(
+            peak_width_limits=list(peak_width_limits), max_n_peaks=max_n_peaks, aperiodic_mode="fixed", verbose=True
+        )
         printed = io.StringIO()
         try:
             with contextlib.redirect_stdout(printed):  # fooof prints its warnings (e.g. on resolution)
@@ -98,23 +101,48 @@ def fit_fooof(freqs: np.ndarray, power: np.ndarray, freq_range_hz, max_n_peaks: 
     if not fm.has_model:
         return nan
     offset, exponent = fm.aperiodic_params_
-    peaks = [{"freq_hz": float(c), "power": float(p), "bandwidth_hz": float(w)} for c, p, w in np.atleast_2d(fm.peak_params_) if np.isfinite(c)]
-    return {"offset": float(offset), "exponent": float(exponent), "error": float(fm.error_),
-            "r_squared": float(fm.r_squared_), "peaks": peaks}
+    peaks = [
+        {"freq_hz": float(c), "power": float(p), "bandwidth_hz": float(w)}
+        for c, p, w in np.atleast_2d(fm.peak_params_)
+        if np.isfinite(c)
+    ]
+    return {
+        "offset": float(offset),
+        "exponent": float(exponent),
+        "error": float(fm.error_),
+        "r_squared": float(fm.r_squared_),
+        "peaks": peaks,
+    }
 
 
 def _fit_row(name: str, fit: dict | None, note: str = "") -> dict:
     if fit is None:
-        return {"signal": name, "offset": np.nan, "exponent": np.nan, "error": np.nan, "r_squared": np.nan, "n_peaks": 0,
-                "peak_freq_hz": np.nan, "peak_power": np.nan, "peak_bandwidth_hz": np.nan, "note": note}
+        return {
+            "signal": name,
+            "offset": np.nan,
+            "exponent": np.nan,
+            "error": np.nan,
+            "r_squared": np.nan,
+            "n_peaks": 0,
+            "peak_freq_hz": np.nan,
+            "peak_power": np.nan,
+            "peak_bandwidth_hz": np.nan,
+            "note": note,
+        }
     strongest = max(fit["peaks"], key=lambda p: p["power"]) if fit["peaks"] else None
     peaks = "; ".join(f"peak {p['freq_hz']:.1f} Hz" for p in fit["peaks"])
-    return {"signal": name, "offset": fit["offset"], "exponent": fit["exponent"], "error": fit["error"],
-            "r_squared": fit["r_squared"], "n_peaks": len(fit["peaks"]),
-            "peak_freq_hz": strongest["freq_hz"] if strongest else np.nan,
-            "peak_power": strongest["power"] if strongest else np.nan,
-            "peak_bandwidth_hz": strongest["bandwidth_hz"] if strongest else np.nan,
-            "note": "; ".join(n for n in (note, peaks) if n)}
+    return {
+        "signal": name,
+        "offset": fit["offset"],
+        "exponent": fit["exponent"],
+        "error": fit["error"],
+        "r_squared": fit["r_squared"],
+        "n_peaks": len(fit["peaks"]),
+        "peak_freq_hz": strongest["freq_hz"] if strongest else np.nan,
+        "peak_power": strongest["power"] if strongest else np.nan,
+        "peak_bandwidth_hz": strongest["bandwidth_hz"] if strongest else np.nan,
+        "note": "; ".join(n for n in (note, peaks) if n),
+    }
 
 
 def run_spectra(signals: dict, spectra_cfg: dict, fit: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -125,7 +153,9 @@ def run_spectra(signals: dict, spectra_cfg: dict, fit: bool = True) -> tuple[pd.
     for name in SIGNALS:
         x = signals[name]
         if len(x) < 8 or not np.all(np.isfinite(x)) or np.allclose(x, x[0] if len(x) else 0):
-            fit_rows.append(_fit_row(name, None, "no signal" if not len(x) or not np.all(np.isfinite(x)) else "constant signal"))
+            fit_rows.append(
+                _fit_row(name, None, "no signal" if not len(x) or not np.all(np.isfinite(x)) else "constant signal")
+            )
             continue
         freqs, power = welch_psd(x, fs, spectra_cfg["segment_ms"])
         psd_rows.append(pd.DataFrame({"signal": name, "frequency_hz": freqs, "power": power}))
@@ -133,8 +163,14 @@ def run_spectra(signals: dict, spectra_cfg: dict, fit: bool = True) -> tuple[pd.
         if not fit:
             fit_rows.append(_fit_row(name, None, "not fitted: activity did not sustain"))
             continue
-        fit_rows.append(_fit_row(name, fit_fooof(freqs, power, spectra_cfg["freq_range_hz"], spectra_cfg["max_n_peaks"]), short))
-    psd = pd.concat(psd_rows, ignore_index=True) if psd_rows else pd.DataFrame(columns=["signal", "frequency_hz", "power"])
+        fit_rows.append(
+            _fit_row(name, fit_fooof(freqs, power, spectra_cfg["freq_range_hz"], spectra_cfg["max_n_peaks"]), short)
+        )
+    psd = (
+        pd.concat(psd_rows, ignore_index=True)
+        if psd_rows
+        else pd.DataFrame(columns=["signal", "frequency_hz", "power"])
+    )
     return psd, pd.DataFrame(fit_rows)
 
 
@@ -147,17 +183,32 @@ def ensemble_spectra(psd: pd.DataFrame, summary: pd.DataFrame, spectra_cfg: dict
     """
     keys = ["backend", "g_exc_nS", "g_inh_nS", "network_seed", "replicate"]
     psd = psd.astype({"frequency_hz": float, "power": float})  # an empty run's table reads back as text
-    alive = summary.loc[(summary["population"] == "exc") & summary["sustained"].astype(bool) & (summary["replicate"] == 0), keys]
+    alive = summary.loc[
+        (summary["population"] == "exc") & summary["sustained"].astype(bool) & (summary["replicate"] == 0), keys
+    ]
     psd = psd.merge(alive, on=keys, how="inner")
     if psd.empty:
-        return (pd.DataFrame(columns=["backend", "g_exc_nS", "g_inh_nS", "signal", "frequency_hz", "power", "n_runs"]),
-                pd.DataFrame(columns=["backend", "g_exc_nS", "g_inh_nS", "n_runs"] + list(_fit_row("", None))))
+        return (
+            pd.DataFrame(columns=["backend", "g_exc_nS", "g_inh_nS", "signal", "frequency_hz", "power", "n_runs"]),
+            pd.DataFrame(columns=["backend", "g_exc_nS", "g_inh_nS", "n_runs"] + list(_fit_row("", None))),
+        )
     group = ["backend", "g_exc_nS", "g_inh_nS", "signal"]
-    mean = psd.groupby(group + ["frequency_hz"], sort=False).agg(power=("power", "mean"), n_runs=("power", "size")).reset_index()
+    mean = (
+        psd.groupby(group + ["frequency_hz"], sort=False)
+        .agg(power=("power", "mean"), n_runs=("power", "size"))
+        .reset_index()
+    )
     fits = []
     for (backend, g_exc, g_inh, signal), m in mean.groupby(group, sort=False):
         m = m.sort_values("frequency_hz")
-        row = _fit_row(signal, fit_fooof(m["frequency_hz"].to_numpy(), m["power"].to_numpy(), spectra_cfg["freq_range_hz"],
-                                         spectra_cfg["max_n_peaks"]))
+        row = _fit_row(
+            signal,
+            fit_fooof(
+                m["frequency_hz"].to_numpy(),
+                m["power"].to_numpy(),
+                spectra_cfg["freq_range_hz"],
+                spectra_cfg["max_n_peaks"],
+            ),
+        )
         fits.append({"backend": backend, "g_exc_nS": g_exc, "g_inh_nS": g_inh, "n_runs": int(m["n_runs"].max()), **row})
     return mean, pd.DataFrame(fits)

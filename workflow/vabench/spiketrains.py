@@ -40,8 +40,9 @@ def cv_isi(spike_times: np.ndarray, min_spikes: int = 3) -> float:
     return isi_stats(spike_times, min_spikes)[0]
 
 
-def cell_table(spikes: pd.DataFrame, n_cells: dict, t_stop_ms: float, min_spikes_cv: int = 3,
-               t_start_ms: float = 0.0) -> pd.DataFrame:
+def cell_table(
+    spikes: pd.DataFrame, n_cells: dict, t_stop_ms: float, min_spikes_cv: int = 3, t_start_ms: float = 0.0
+) -> pd.DataFrame:
     """One row per cell of each population over [t_start, t_stop): population, cell, n_spikes, rate_hz, cv_isi, lv."""
     spikes = in_window(spikes, t_start_ms, t_stop_ms)
     frames = []
@@ -53,14 +54,18 @@ def cell_table(spikes: pd.DataFrame, n_cells: dict, t_stop_ms: float, min_spikes
         for c, g in sp.groupby("cell", sort=True, observed=True):
             if len(g) >= min_spikes_cv:
                 cvs[int(c)], lvs[int(c)] = isi_stats(g["time_ms"].to_numpy(), min_spikes_cv)
-        frames.append(pd.DataFrame({
-            "population": pop,
-            "cell": np.arange(n_cells[pop], dtype=np.int32),
-            "n_spikes": counts.astype(np.int64),
-            "rate_hz": counts / ((t_stop_ms - t_start_ms) * 1e-3),
-            "cv_isi": cvs,
-            "lv": lvs,
-        }))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "population": pop,
+                    "cell": np.arange(n_cells[pop], dtype=np.int32),
+                    "n_spikes": counts.astype(np.int64),
+                    "rate_hz": counts / ((t_stop_ms - t_start_ms) * 1e-3),
+                    "cv_isi": cvs,
+                    "lv": lvs,
+                }
+            )
+        )
     return pd.concat(frames, ignore_index=True)
 
 
@@ -72,8 +77,14 @@ def correlation_sample(n_active: np.ndarray, k: int = CORRELATION_CELLS, seed: i
     return np.sort(np.random.default_rng(seed).choice(candidates, size=k, replace=False))
 
 
-def pairwise_correlations(spikes: pd.DataFrame, n_cells: dict, t_start_ms: float, t_stop_ms: float,
-                          bin_ms: float = CORRELATION_BIN_MS, k: int = CORRELATION_CELLS) -> pd.DataFrame:
+def pairwise_correlations(
+    spikes: pd.DataFrame,
+    n_cells: dict,
+    t_start_ms: float,
+    t_stop_ms: float,
+    bin_ms: float = CORRELATION_BIN_MS,
+    k: int = CORRELATION_CELLS,
+) -> pd.DataFrame:
     """Spike-count correlation coefficients of every pair of a sample of ``k`` cells per population
     (elephant's BinnedSpikeTrain + correlation_coefficient): population, cell_a, cell_b, corr."""
     import neo
@@ -92,17 +103,30 @@ def pairwise_correlations(spikes: pd.DataFrame, n_cells: dict, t_start_ms: float
             continue
         stop = t_start_ms + n_bins * bin_ms
         by_cell = dict(tuple(sp.groupby("cell", observed=True)["time_ms"]))
-        trains = [neo.SpikeTrain(np.asarray(by_cell.get(c, []))[np.asarray(by_cell.get(c, [])) < stop],
-                                 t_start=t_start_ms, t_stop=stop, units="ms") for c in chosen]
+        trains = [
+            neo.SpikeTrain(
+                np.asarray(by_cell.get(c, []))[np.asarray(by_cell.get(c, [])) < stop],
+                t_start=t_start_ms,
+                t_stop=stop,
+                units="ms",
+            )
+            for c in chosen
+        ]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             binned = BinnedSpikeTrain(trains, bin_size=bin_ms * pq.ms, t_start=t_start_ms * pq.ms, t_stop=stop * pq.ms)
             cc = correlation_coefficient(binned)
         ia, ib = np.triu_indices(chosen.size, k=1)
-        frames.append(pd.DataFrame({"population": pop, "cell_a": chosen[ia].astype(np.int32),
-                                    "cell_b": chosen[ib].astype(np.int32), "corr": cc[ia, ib]}))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "population": pop,
+                    "cell_a": chosen[ia].astype(np.int32),
+                    "cell_b": chosen[ib].astype(np.int32),
+                    "corr": cc[ia, ib],
+                }
+            )
+        )
     if not frames:
         return pd.DataFrame(columns=["population", "cell_a", "cell_b", "corr"])
     return pd.concat(frames, ignore_index=True)
-
-

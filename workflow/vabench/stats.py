@@ -18,7 +18,9 @@ import pandas as pd
 from vabench.io import POPULATIONS
 
 
-def firing_rates(spike_times_by_cell: dict[int, np.ndarray], n_cells: int, t_start_ms: float, t_stop_ms: float) -> np.ndarray:
+def firing_rates(
+    spike_times_by_cell: dict[int, np.ndarray], n_cells: int, t_start_ms: float, t_stop_ms: float
+) -> np.ndarray:
     """Rate (Hz) of cells 0..n_cells-1 over [t_start, t_stop); silent cells get 0."""
     rates = np.zeros(n_cells)
     duration_s = (t_stop_ms - t_start_ms) * 1e-3
@@ -46,8 +48,9 @@ def population_rate(spikes: pd.DataFrame, population: str | None, n_cells: int, 
     return (edges[:-1] + edges[1:]) / 2, counts / (n_cells * np.diff(edges) * 1e-3)
 
 
-def survival_time(spikes: pd.DataFrame, n_cells_total: int, t_stop_ms: float, bin_ms: float = 20.0,
-                  min_rate_hz: float = 1.0) -> float:
+def survival_time(
+    spikes: pd.DataFrame, n_cells_total: int, t_stop_ms: float, bin_ms: float = 20.0, min_rate_hz: float = 1.0
+) -> float:
     """End (ms) of the last ``bin_ms`` bin in which the rate of all cells was >= ``min_rate_hz``; 0 if none.
 
     Equal to t_stop when the network was still active in its last bin: the survival time is
@@ -67,7 +70,9 @@ def closing_rate(spikes: pd.DataFrame, n_cells_total: int, t_stop_ms: float, win
     return n / (n_cells_total * window_ms * 1e-3) if n_cells_total else 0.0
 
 
-def spike_count_chi2(spikes: pd.DataFrame, n_cells: dict, t_start_ms: float, t_stop_ms: float, bin_ms: float = 5.0) -> float:
+def spike_count_chi2(
+    spikes: pd.DataFrame, n_cells: dict, t_start_ms: float, t_stop_ms: float, bin_ms: float = 5.0
+) -> float:
     """Golomb's synchrony measure on spike counts: Var(population mean count) / mean_i Var(count_i).
 
     About 1/N for independent cells, 1 for fully synchronous ones; NaN without spikes or with
@@ -98,19 +103,21 @@ def cell_summary(cells: pd.DataFrame, pairs: pd.DataFrame | None = None) -> pd.D
     for pop in POPULATIONS:
         c = cells[cells["population"] == pop]
         corr = pairs.loc[pairs["population"] == pop, "corr"].dropna() if pairs is not None else pd.Series(dtype=float)
-        rows.append({
-            "population": pop,
-            "n_cells": len(c),
-            "n_spikes": int(c["n_spikes"].sum()),
-            "rate_hz": float(c["rate_hz"].mean()),
-            "rate_sd_hz": float(c["rate_hz"].std(ddof=0)),
-            "cv_isi": float(c["cv_isi"].median()) if c["cv_isi"].notna().any() else float("nan"),
-            "cv_isi_mean": float(c["cv_isi"].mean()) if c["cv_isi"].notna().any() else float("nan"),
-            "lv": float(c["lv"].median()) if c["lv"].notna().any() else float("nan"),
-            "n_cells_cv": int(c["cv_isi"].notna().sum()),
-            "corr": float(corr.mean()) if len(corr) else float("nan"),
-            "n_pairs": int(len(corr)),
-        })
+        rows.append(
+            {
+                "population": pop,
+                "n_cells": len(c),
+                "n_spikes": int(c["n_spikes"].sum()),
+                "rate_hz": float(c["rate_hz"].mean()),
+                "rate_sd_hz": float(c["rate_hz"].std(ddof=0)),
+                "cv_isi": float(c["cv_isi"].median()) if c["cv_isi"].notna().any() else float("nan"),
+                "cv_isi_mean": float(c["cv_isi"].mean()) if c["cv_isi"].notna().any() else float("nan"),
+                "lv": float(c["lv"].median()) if c["lv"].notna().any() else float("nan"),
+                "n_cells_cv": int(c["cv_isi"].notna().sum()),
+                "corr": float(corr.mean()) if len(corr) else float("nan"),
+                "n_pairs": int(len(corr)),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -118,20 +125,38 @@ def network_summary(spikes: pd.DataFrame, n_cells: dict, t_stop_ms: float, analy
     """Per population, what the spikes of the whole run say: the spike-count chi² over the alive
     window, the last spike, the survival time and ``sustained``, and the window's start."""
     t_start = analysis.get("t_start_ms", 0.0)
-    survival = survival_time(spikes, sum(n_cells.values()), t_stop_ms, analysis.get("survival_bin_ms", 20.0),
-                             analysis["sustained_min_rate_hz"])
+    survival = survival_time(
+        spikes,
+        sum(n_cells.values()),
+        t_stop_ms,
+        analysis.get("survival_bin_ms", 20.0),
+        analysis["sustained_min_rate_hz"],
+    )
     chi2 = spike_count_chi2(spikes, n_cells, t_start, min(survival, t_stop_ms))
     rows = []
     for pop in POPULATIONS:
         sp = spikes[spikes["population"] == pop]
-        rows.append({"population": pop, "spike_count_chi2": chi2,
-                     "last_spike_ms": float(sp["time_ms"].max()) if len(sp) else float("nan"),
-                     "survival_ms": survival, "sustained": bool(survival >= t_stop_ms), "t_start_ms": float(t_start)})
+        rows.append(
+            {
+                "population": pop,
+                "spike_count_chi2": chi2,
+                "last_spike_ms": float(sp["time_ms"].max()) if len(sp) else float("nan"),
+                "survival_ms": survival,
+                "sustained": bool(survival >= t_stop_ms),
+                "t_start_ms": float(t_start),
+            }
+        )
     return pd.DataFrame(rows)
 
 
-def run_summary(spikes: pd.DataFrame, cells: pd.DataFrame, t_stop_ms: float, analysis: dict,
-                pairs: pd.DataFrame | None = None, n_cells: dict | None = None) -> pd.DataFrame:
+def run_summary(
+    spikes: pd.DataFrame,
+    cells: pd.DataFrame,
+    t_stop_ms: float,
+    analysis: dict,
+    pairs: pd.DataFrame | None = None,
+    n_cells: dict | None = None,
+) -> pd.DataFrame:
     """One row per population over the analysis window: rates, median CV and LV, mean pairwise
     correlation (:func:`cell_summary`), spike-count chi² over the alive window, survival time
     and ``sustained`` (:func:`network_summary`)."""

@@ -25,7 +25,12 @@ def engines() -> dict[str, type[Engine]]:
             continue
         module = importlib.import_module(f"{__name__}.{mod_info.name}")
         for obj in vars(module).values():
-            if isinstance(obj, type) and issubclass(obj, Engine) and obj.__module__ == module.__name__ and "name" in vars(obj):
+            if (
+                isinstance(obj, type)
+                and issubclass(obj, Engine)
+                and obj.__module__ == module.__name__
+                and "name" in vars(obj)
+            ):
                 found[obj.name] = obj
     return found
 

@@ -50,8 +50,14 @@ log = logging.getLogger(__name__)
 POPULATIONS = ("exc", "inh")
 TRACED_VARIABLES = ("v", "gsyn_exc", "gsyn_inh")
 # IF_cond_exp receptor of each projection of the stored network
-RECEPTOR = {"e2e": "excitatory", "e2i": "excitatory", "i2e": "inhibitory", "i2i": "inhibitory",
-            "ext2e": "excitatory", "ext2i": "excitatory"}
+RECEPTOR = {
+    "e2e": "excitatory",
+    "e2i": "excitatory",
+    "i2e": "inhibitory",
+    "i2i": "inhibitory",
+    "ext2e": "excitatory",
+    "ext2i": "excitatory",
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,11 +78,17 @@ class RunSpec:
     def from_params(cls, params: dict, section: str | None, work_dir=None) -> "RunSpec":
         """From the validated config (``cell``, ``stimulus``, ``simulation``, ``record`` and the section)."""
         s = params["simulation"]
-        return cls(cell=dict(params["cell"]), weight_thal_nS=float(params["stimulus"]["weight_nS"]),
-                   dt_ms=float(s["dt_ms"]), delay_ms=float(s["delay_ms"]), t_stop_ms=float(s["t_stop_ms"]),
-                   threads=int(s.get("threads", 1)), n_traced=int(params.get("record", {}).get("n_traced", 0)),
-                   section=dict(params.get(section) or {}) if section else {},
-                   work_dir=Path(work_dir).resolve() if work_dir else None)
+        return cls(
+            cell=dict(params["cell"]),
+            weight_thal_nS=float(params["stimulus"]["weight_nS"]),
+            dt_ms=float(s["dt_ms"]),
+            delay_ms=float(s["delay_ms"]),
+            t_stop_ms=float(s["t_stop_ms"]),
+            threads=int(s.get("threads", 1)),
+            n_traced=int(params.get("record", {}).get("n_traced", 0)),
+            section=dict(params.get(section) or {}) if section else {},
+            work_dir=Path(work_dir).resolve() if work_dir else None,
+        )
 
 
 @dataclasses.dataclass
@@ -190,7 +202,9 @@ class Engine(abc.ABC):
             t0 = time.perf_counter()
             spikes, traces = self.spikes(), self.traces()
             timings["read_s"] = time.perf_counter() - t0
-            yield PointResult(g_exc, g_inh, spikes, traces, self.traced(net), self.trace_dt_ms, timings, self.virtual_run)
+            yield PointResult(
+                g_exc, g_inh, spikes, traces, self.traced(net), self.trace_dt_ms, timings, self.virtual_run
+            )
 
     def traced(self, net: dict) -> dict:
         """The traced cells: the first ``spec.n_traced`` of each population."""
@@ -243,7 +257,7 @@ class PyNNEngine(Engine):
             "inh": sim.Population(net["n_inh"], cell_type, label="inh"),
         }
         pops["exc"].initialize(v=net["v_init_mV"][: net["n_exc"]])
-        pops["inh"].initialize(v=net["v_init_mV"][net["n_exc"]:])
+        pops["inh"].initialize(v=net["v_init_mV"][net["n_exc"] :])
         # sPyNNaker has no Sequence type and takes one list of times per source
         as_train = getattr(sim, "Sequence", lambda t: [float(x) for x in t])
         trains = [as_train(t) for t in thalamic_spike_trains(net)]
@@ -254,16 +268,24 @@ class PyNNEngine(Engine):
         projections = {}
         for name, (pre, post) in split_projections(net).items():
             src_key, tgt_key = name.split("2")
-            projections[name] = self.make_projection(sim, source[src_key], target[tgt_key], pre, post,
-                                                     weights_uS[src_key], RECEPTOR[name], name)
+            projections[name] = self.make_projection(
+                sim, source[src_key], target[tgt_key], pre, post, weights_uS[src_key], RECEPTOR[name], name
+            )
         for pop in POPULATIONS:
             pops[pop].record("spikes")
             k = min(self.spec.n_traced, pops[pop].size)
             if k:
                 pops[pop][0:k].record(list(TRACED_VARIABLES))
         self.model = {"populations": pops, "projections": projections}
-        log.info("%s: built %d + %d cells, %d synapses (g_exc %g nS, g_inh %g nS)", self.name, net["n_exc"], net["n_inh"],
-                 len(net["pre"]) + len(net["thalamic_pre"]), g_exc_nS, g_inh_nS)
+        log.info(
+            "%s: built %d + %d cells, %d synapses (g_exc %g nS, g_inh %g nS)",
+            self.name,
+            net["n_exc"],
+            net["n_inh"],
+            len(net["pre"]) + len(net["thalamic_pre"]),
+            g_exc_nS,
+            g_inh_nS,
+        )
 
     def run(self) -> None:
         self.sim.run(self.spec.t_stop_ms)
@@ -284,8 +306,10 @@ class PyNNEngine(Engine):
             seg = self.model["populations"][pop].get_data("spikes").segments[-1]
             cells = [np.full(len(st), st.annotations["source_index"], np.int32) for st in seg.spiketrains]
             times = [np.asarray(st.rescale("ms").magnitude, np.float64) for st in seg.spiketrains]
-            out[pop] = (np.concatenate(cells) if cells else np.zeros(0, np.int32),
-                        np.concatenate(times) if times else np.zeros(0))
+            out[pop] = (
+                np.concatenate(cells) if cells else np.zeros(0, np.int32),
+                np.concatenate(times) if times else np.zeros(0),
+            )
         return out
 
     def traces(self) -> dict:
@@ -307,12 +331,17 @@ class PyNNEngine(Engine):
         self.setup(sim, seed)
         cells = {}
         for label, sc in scenarios.items():
-            pop = sim.Population(1, sim.IF_cond_exp(**self.spec.cell, i_offset=float(sc.get("i_offset_nA", 0.0))), label=label)
+            pop = sim.Population(
+                1, sim.IF_cond_exp(**self.spec.cell, i_offset=float(sc.get("i_offset_nA", 0.0))), label=label
+            )
             pop.initialize(v=self.spec.cell["v_rest"])
             if sc["weight_nS"]:
-                src = sim.Population(1, sim.SpikeSourceArray(spike_times=[float(sc["spike_ms"])]), label=label + "_input")
-                self.make_projection(sim, src, pop, np.array([0]), np.array([0]), sc["weight_nS"] * 1e-3, sc["receptor"],
-                                     label + "_syn")
+                src = sim.Population(
+                    1, sim.SpikeSourceArray(spike_times=[float(sc["spike_ms"])]), label=label + "_input"
+                )
+                self.make_projection(
+                    sim, src, pop, np.array([0]), np.array([0]), sc["weight_nS"] * 1e-3, sc["receptor"], label + "_syn"
+                )
             pop.record(["v", "spikes"])
             cells[label] = pop
         sim.run(self.spec.t_stop_ms)
@@ -320,8 +349,10 @@ class PyNNEngine(Engine):
         for label, pop in cells.items():
             seg = pop.get_data().segments[0]
             sig = next(s for s in seg.analogsignals if s.name == "v")
-            out[label] = {"t": np.asarray(sig.times.rescale("ms").magnitude, float).ravel().tolist(),
-                          "v": np.asarray(sig.rescale("mV").magnitude, float)[:, 0].tolist(),
-                          "spikes": np.asarray(seg.spiketrains[0].rescale("ms").magnitude, float).tolist()}
+            out[label] = {
+                "t": np.asarray(sig.times.rescale("ms").magnitude, float).ravel().tolist(),
+                "v": np.asarray(sig.rescale("mV").magnitude, float)[:, 0].tolist(),
+                "spikes": np.asarray(seg.spiketrains[0].rescale("ms").magnitude, float).tolist(),
+            }
         sim.end()
         return out

@@ -49,8 +49,14 @@ class Brian2Engine(PyNNEngine):
 
         delay_ms = self.spec.delay_ms
         empty = sim.FromListConnector(np.empty((0, 2), dtype=int))
-        prj = sim.Projection(pre_pop, post_pop, empty, sim.StaticSynapse(weight=weight_uS, delay=delay_ms),
-                             receptor_type=receptor, label=label)
+        prj = sim.Projection(
+            pre_pop,
+            post_pop,
+            empty,
+            sim.StaticSynapse(weight=weight_uS, delay=delay_ms),
+            receptor_type=receptor,
+            label=label,
+        )
         syn = prj._brian2_synapses[0][0]
         if len(pre_idx):
             syn.connect(i=np.asarray(pre_idx, dtype=np.int32), j=np.asarray(post_idx, dtype=np.int32))

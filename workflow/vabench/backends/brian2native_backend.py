@@ -34,10 +34,15 @@ def namespace(cell: dict) -> dict:
     import brian2 as b2
 
     return {
-        "v_rest": cell["v_rest"] * b2.mV, "tau_m": cell["tau_m"] * b2.ms, "c_m": cell["cm"] * b2.nF,
-        "e_rev_E": cell["e_rev_E"] * b2.mV, "e_rev_I": cell["e_rev_I"] * b2.mV,
-        "tau_syn_E": cell["tau_syn_E"] * b2.ms, "tau_syn_I": cell["tau_syn_I"] * b2.ms,
-        "v_thresh": cell["v_thresh"] * b2.mV, "v_reset": cell["v_reset"] * b2.mV,
+        "v_rest": cell["v_rest"] * b2.mV,
+        "tau_m": cell["tau_m"] * b2.ms,
+        "c_m": cell["cm"] * b2.nF,
+        "e_rev_E": cell["e_rev_E"] * b2.mV,
+        "e_rev_I": cell["e_rev_I"] * b2.mV,
+        "tau_syn_E": cell["tau_syn_E"] * b2.ms,
+        "tau_syn_I": cell["tau_syn_I"] * b2.ms,
+        "v_thresh": cell["v_thresh"] * b2.mV,
+        "v_reset": cell["v_reset"] * b2.mV,
     }
 
 
@@ -83,9 +88,16 @@ class Brian2NativeEngine(Engine):
         b2.defaultclock.dt = s.dt_ms * b2.ms
         b2.seed(int(net["params"]["network"]["seed"]))
         n_exc, n_cells = net["n_exc"], net["n_exc"] + net["n_inh"]
-        neurons = b2.NeuronGroup(n_cells, EQUATIONS, threshold="v > v_thresh", reset="v = v_reset",
-                                 refractory=cell["tau_refrac"] * b2.ms, method=opts["method"], namespace=namespace(cell),
-                                 name="neurons")
+        neurons = b2.NeuronGroup(
+            n_cells,
+            EQUATIONS,
+            threshold="v > v_thresh",
+            reset="v = v_reset",
+            refractory=cell["tau_refrac"] * b2.ms,
+            method=opts["method"],
+            namespace=namespace(cell),
+            name="neurons",
+        )
         neurons.v = net["v_init_mV"] * b2.mV
         indices, times_ms = thalamic_input(net)
         thalamus = b2.SpikeGeneratorGroup(net["n_thalamic"], indices, times_ms * b2.ms, name="thalamus")
@@ -93,20 +105,36 @@ class Brian2NativeEngine(Engine):
         weight_nS = {"from_exc": g_exc_nS, "from_inh": g_inh_nS, "from_thalamus": s.weight_thal_nS}
         synapses = []
         for name, source, i, j, target_var in projections(net):
-            syn = b2.Synapses(groups[source], neurons, on_pre=f"{target_var}_post += w",
-                              namespace={"w": weight_nS[name] * b2.nS}, delay=s.delay_ms * b2.ms, name=name)
+            syn = b2.Synapses(
+                groups[source],
+                neurons,
+                on_pre=f"{target_var}_post += w",
+                namespace={"w": weight_nS[name] * b2.nS},
+                delay=s.delay_ms * b2.ms,
+                name=name,
+            )
             if len(i):
                 syn.connect(i=np.asarray(i, np.int32), j=np.asarray(j, np.int32))
             synapses.append(syn)
         traced = self.traced(net)
         self._n_exc = n_exc
         self._spike_mon = b2.SpikeMonitor(neurons, name="spikes")
-        self._state_mon = b2.StateMonitor(neurons, ["v", "g_exc", "g_inh"],
-                                          record=np.concatenate([traced["exc"], n_exc + traced["inh"]]), name="traces")
+        self._state_mon = b2.StateMonitor(
+            neurons,
+            ["v", "g_exc", "g_inh"],
+            record=np.concatenate([traced["exc"], n_exc + traced["inh"]]),
+            name="traces",
+        )
         self._traced = traced
         self._network = b2.Network(neurons, thalamus, *synapses, self._spike_mon, self._state_mon)
-        log.info("brian2-native: built %d + %d cells, %d synapses (%s, %s)", n_exc, net["n_inh"],
-                 len(net["pre"]) + len(net["thalamic_pre"]), opts["method"], opts["codegen_target"])
+        log.info(
+            "brian2-native: built %d + %d cells, %d synapses (%s, %s)",
+            n_exc,
+            net["n_inh"],
+            len(net["pre"]) + len(net["thalamic_pre"]),
+            opts["method"],
+            opts["codegen_target"],
+        )
 
     def run(self) -> None:
         import brian2 as b2
@@ -116,18 +144,24 @@ class Brian2NativeEngine(Engine):
     def spikes(self) -> dict:
         cells, times = np.asarray(self._spike_mon.i_[:]), np.asarray(self._spike_mon.t_[:]) * 1e3  # s -> ms
         exc = cells < self._n_exc
-        return {"exc": (cells[exc].astype(np.int32), times[exc]),
-                "inh": ((cells[~exc] - self._n_exc).astype(np.int32), times[~exc])}
+        return {
+            "exc": (cells[exc].astype(np.int32), times[exc]),
+            "inh": ((cells[~exc] - self._n_exc).astype(np.int32), times[~exc]),
+        }
 
     def traces(self) -> dict:
         k_exc, k_inh = len(self._traced["exc"]), len(self._traced["inh"])
         if not k_exc + k_inh:
             return {}
         mon = self._state_mon  # traced cells (exc then inh) x samples, in mV and uS
-        data = {name: np.asarray(getattr(mon, attr + "_")) * scale
-                for name, attr, scale in (("v", "v", 1e3), ("gsyn_exc", "g_exc", 1e6), ("gsyn_inh", "g_inh", 1e6))}
-        return {"exc": {name: d[:k_exc].T for name, d in data.items()},
-                "inh": {name: d[k_exc:k_exc + k_inh].T for name, d in data.items()}}
+        data = {
+            name: np.asarray(getattr(mon, attr + "_")) * scale
+            for name, attr, scale in (("v", "v", 1e3), ("gsyn_exc", "g_exc", 1e6), ("gsyn_inh", "g_inh", 1e6))
+        }
+        return {
+            "exc": {name: d[:k_exc].T for name, d in data.items()},
+            "inh": {name: d[k_exc : k_exc + k_inh].T for name, d in data.items()},
+        }
 
     def teardown(self) -> None:
         self._network = self._spike_mon = self._state_mon = None
@@ -149,9 +183,16 @@ class Brian2NativeEngine(Engine):
         b2.defaultclock.dt = s.dt_ms * b2.ms
         b2.seed(seed)
         labels = list(scenarios)
-        neurons = b2.NeuronGroup(len(labels), EQUATIONS, threshold="v > v_thresh", reset="v = v_reset",
-                                 refractory=cell["tau_refrac"] * b2.ms, method=opts["method"], namespace=namespace(cell),
-                                 name="neurons")
+        neurons = b2.NeuronGroup(
+            len(labels),
+            EQUATIONS,
+            threshold="v > v_thresh",
+            reset="v = v_reset",
+            refractory=cell["tau_refrac"] * b2.ms,
+            method=opts["method"],
+            namespace=namespace(cell),
+            name="neurons",
+        )
         neurons.v = cell["v_rest"] * b2.mV
         neurons.i_offset = np.array([scenarios[lb].get("i_offset_nA", 0.0) for lb in labels]) * b2.nA
         fed = [k for k, lb in enumerate(labels) if scenarios[lb]["weight_nS"]]
@@ -163,8 +204,14 @@ class Brian2NativeEngine(Engine):
             if not sc["weight_nS"]:
                 continue
             target = "g_exc" if sc["receptor"] == "excitatory" else "g_inh"
-            syn = b2.Synapses(inputs, neurons, on_pre=f"{target}_post += w", namespace={"w": sc["weight_nS"] * b2.nS},
-                              delay=s.delay_ms * b2.ms, name=f"syn_{k}")
+            syn = b2.Synapses(
+                inputs,
+                neurons,
+                on_pre=f"{target}_post += w",
+                namespace={"w": sc["weight_nS"] * b2.nS},
+                delay=s.delay_ms * b2.ms,
+                name=f"syn_{k}",
+            )
             syn.connect(i=np.array([k], np.int32), j=np.array([k], np.int32))
             synapses.append(syn)
         spike_mon = b2.SpikeMonitor(neurons, name="spikes")
@@ -172,5 +219,11 @@ class Brian2NativeEngine(Engine):
         b2.Network(neurons, inputs, *synapses, spike_mon, state_mon).run(s.t_stop_ms * b2.ms)
         t = np.asarray(state_mon.t_[:]) * 1e3
         cells, spike_t = np.asarray(spike_mon.i_[:]), np.asarray(spike_mon.t_[:]) * 1e3
-        return {label: {"t": t.tolist(), "v": (np.asarray(state_mon.v_[k]) * 1e3).tolist(),
-                        "spikes": spike_t[cells == k].tolist()} for k, label in enumerate(labels)}
+        return {
+            label: {
+                "t": t.tolist(),
+                "v": (np.asarray(state_mon.v_[k]) * 1e3).tolist(),
+                "spikes": spike_t[cells == k].tolist(),
+            }
+            for k, label in enumerate(labels)
+        }

@@ -78,19 +78,37 @@ def _define_model(b2, net: dict, spec: dict) -> dict:
     differences in the module docstring."""
     cell = spec["cell"]
     n_exc, n_cells = int(net["n_exc"]), int(net["n_exc"]) + int(net["n_inh"])
-    neurons = b2.NeuronGroup(n_cells, EQUATIONS, threshold="v > v_thresh", reset="v = v_reset",
-                             refractory=cell["tau_refrac"] * b2.ms, method=spec["method"], namespace=namespace(cell),
-                             name="neurons")
+    neurons = b2.NeuronGroup(
+        n_cells,
+        EQUATIONS,
+        threshold="v > v_thresh",
+        reset="v = v_reset",
+        refractory=cell["tau_refrac"] * b2.ms,
+        method=spec["method"],
+        namespace=namespace(cell),
+        name="neurons",
+    )
     neurons.v = np.asarray(net["v_init_mV"]) * b2.mV
     # placeholder input (no spikes); every run sets the stored one
     stim = b2.TimedArray(np.zeros(tuple(spec["stim_shape"])), dt=spec["dt_ms"] * b2.ms, name=TIMED_ARRAY)
-    thalamus = b2.NeuronGroup(int(net["n_thalamic"]), "", threshold=f"{TIMED_ARRAY}(t, i) > 0.5",
-                              namespace={TIMED_ARRAY: stim}, name="thalamus")
+    thalamus = b2.NeuronGroup(
+        int(net["n_thalamic"]),
+        "",
+        threshold=f"{TIMED_ARRAY}(t, i) > 0.5",
+        namespace={TIMED_ARRAY: stim},
+        name="thalamus",
+    )
     groups = {"exc": neurons[:n_exc], "inh": neurons[n_exc:], "thalamus": thalamus}
     objects = {"neurons": neurons, "thalamus": thalamus}
     for name, source, i, j, target_var in projections(net):
-        syn = b2.Synapses(groups[source], neurons, model="w : siemens (constant, shared)", on_pre=f"{target_var}_post += w",
-                          delay=spec["delay_ms"] * b2.ms, name=name)
+        syn = b2.Synapses(
+            groups[source],
+            neurons,
+            model="w : siemens (constant, shared)",
+            on_pre=f"{target_var}_post += w",
+            delay=spec["delay_ms"] * b2.ms,
+            name=name,
+        )
         if len(i):
             syn.connect(i=np.asarray(i, np.int32), j=np.asarray(j, np.int32))
         objects[name] = syn
@@ -109,19 +127,33 @@ def _define_single_cells(b2, scenarios: dict, spec: dict) -> dict:
     ``w : siemens (constant, shared)`` and ``<g>_post += w``. The weights and the input are the
     run's ``run_args`` (:meth:`Brian2StandaloneEngine.single_cells`), as in the network."""
     cell, labels = spec["cell"], list(scenarios)
-    neurons = b2.NeuronGroup(len(labels), EQUATIONS, threshold="v > v_thresh", reset="v = v_reset",
-                             refractory=cell["tau_refrac"] * b2.ms, method=spec["method"], namespace=namespace(cell),
-                             name="neurons")
+    neurons = b2.NeuronGroup(
+        len(labels),
+        EQUATIONS,
+        threshold="v > v_thresh",
+        reset="v = v_reset",
+        refractory=cell["tau_refrac"] * b2.ms,
+        method=spec["method"],
+        namespace=namespace(cell),
+        name="neurons",
+    )
     neurons.v = cell["v_rest"] * b2.mV
     neurons.i_offset = np.array([float(scenarios[lb].get("i_offset_nA", 0.0)) for lb in labels]) * b2.nA
     stim = b2.TimedArray(np.zeros(tuple(spec["stim_shape"])), dt=spec["dt_ms"] * b2.ms, name=TIMED_ARRAY)
-    thalamus = b2.NeuronGroup(len(labels), "", threshold=f"{TIMED_ARRAY}(t, i) > 0.5",
-                              namespace={TIMED_ARRAY: stim}, name="thalamus")
+    thalamus = b2.NeuronGroup(
+        len(labels), "", threshold=f"{TIMED_ARRAY}(t, i) > 0.5", namespace={TIMED_ARRAY: stim}, name="thalamus"
+    )
     objects = {"neurons": neurons, "thalamus": thalamus}
     for k, (receptor, _weight_nS, cells) in enumerate(_single_cell_projections(scenarios)):
         target_var = "g_exc" if receptor == "excitatory" else "g_inh"
-        syn = b2.Synapses(thalamus, neurons, model="w : siemens (constant, shared)", on_pre=f"{target_var}_post += w",
-                          delay=spec["delay_ms"] * b2.ms, name=f"input_{k}")
+        syn = b2.Synapses(
+            thalamus,
+            neurons,
+            model="w : siemens (constant, shared)",
+            on_pre=f"{target_var}_post += w",
+            delay=spec["delay_ms"] * b2.ms,
+            name=f"input_{k}",
+        )
         syn.connect(i=np.asarray(cells, np.int32), j=np.asarray(cells, np.int32))
         objects[f"input_{k}"] = syn
     objects["spikes"] = b2.SpikeMonitor(neurons, name="spikes")
@@ -194,8 +226,11 @@ def _spec(spec: RunSpec, net: dict) -> dict:
         "model_code": hashlib.sha256(code.encode()).hexdigest(),
         "cell": {k: float(v) for k, v in spec.cell.items()},
         "method": spec.section.get("method", "exponential_euler"),
-        "dt_ms": float(spec.dt_ms), "delay_ms": float(spec.delay_ms), "t_stop_ms": float(spec.t_stop_ms),
-        "n_traced_exc": min(int(spec.n_traced), int(net["n_exc"])), "n_traced_inh": min(int(spec.n_traced), int(net["n_inh"])),
+        "dt_ms": float(spec.dt_ms),
+        "delay_ms": float(spec.delay_ms),
+        "t_stop_ms": float(spec.t_stop_ms),
+        "n_traced_exc": min(int(spec.n_traced), int(net["n_exc"])),
+        "n_traced_inh": min(int(spec.n_traced), int(net["n_inh"])),
         "openmp_threads": threads if threads > 1 else 0,  # compiled in; 0: without OpenMP
         "stim_shape": [_stim_rows(net, float(spec.dt_ms), float(spec.t_stop_ms)), int(net["n_thalamic"])],
         "brian2": package_versions("brian2")["brian2"],
@@ -251,16 +286,26 @@ def _compile_project(project: Path, spec: dict, net: dict) -> dict:
         return {"file": b2.device.get_array_filename(v), "dtype": np.dtype(v.dtype).str}
 
     return {
-        "spec": spec, "n_exc": int(net["n_exc"]), "n_inh": int(net["n_inh"]),
-        "results": {"spike_i": result("spikes", "i"), "spike_t": result("spikes", "t"),
-                    **{f"trace_{v}": result("traces", v) for v in ("v", "g_exc", "g_inh") if "traces" in objects}},
-        "run_args": {"w_exc": "from_exc.w", "w_inh": "from_inh.w", "w_thalamus": "from_thalamus.w",
-                     "input": f"{TIMED_ARRAY}.values"},
+        "spec": spec,
+        "n_exc": int(net["n_exc"]),
+        "n_inh": int(net["n_inh"]),
+        "results": {
+            "spike_i": result("spikes", "i"),
+            "spike_t": result("spikes", "t"),
+            **{f"trace_{v}": result("traces", v) for v in ("v", "g_exc", "g_inh") if "traces" in objects},
+        },
+        "run_args": {
+            "w_exc": "from_exc.w",
+            "w_inh": "from_inh.w",
+            "w_thalamus": "from_thalamus.w",
+            "input": f"{TIMED_ARRAY}.values",
+        },
         "input_dtype": np.dtype(objects["thalamus"].namespace[TIMED_ARRAY].values.dtype).str,
         "nS": float(1 * b2.nS),  # the run_arg weights are computed as brian2-native computes w_nS * nS
         "binary": "main",
         "timings_s": {"generate": t1 - t0, "compile": t2 - t1},
-        "created_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(), "host": platform.node(),
+        "created_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(),
+        "host": platform.node(),
     }
 
 
@@ -324,8 +369,12 @@ class Brian2StandaloneEngine(Engine):
         self._input_file = self._write_input(net, spec)
         self.reweight(g_exc_nS, g_inh_nS)
         self.timings["build_s"] = time.perf_counter() - t0
-        log.info("brian2-standalone: %s project %s in %.1f s", "reused" if self.cached else "compiled", project,
-                 self.timings["build_s"])
+        log.info(
+            "brian2-standalone: %s project %s in %.1f s",
+            "reused" if self.cached else "compiled",
+            project,
+            self.timings["build_s"],
+        )
 
     def _compile(self, project: Path, spec: dict, net: dict) -> None:
         """Compile into a temporary directory beside the project, then rename it into place
@@ -339,17 +388,22 @@ class Brian2StandaloneEngine(Engine):
         try:
             inputs = tmp / "_vabench_input"
             inputs.mkdir()
-            np.savez(inputs / "net.npz", **{k: np.asarray(net[k]) for k in (*COMPILED_ARRAYS, "n_exc", "n_inh", "n_thalamic")})
+            np.savez(
+                inputs / "net.npz",
+                **{k: np.asarray(net[k]) for k in (*COMPILED_ARRAYS, "n_exc", "n_inh", "n_thalamic")},
+            )
             (inputs / "spec.json").write_text(json.dumps(spec))
             env = dict(os.environ)
             pkg_parent = str(Path(__file__).resolve().parents[2])  # holds the vabench package
             env["PYTHONPATH"] = os.pathsep.join(p for p in (pkg_parent, env.get("PYTHONPATH")) if p)
             t0 = time.perf_counter()
-            proc = subprocess.run([sys.executable, "-m", __name__, "compile", str(tmp)], env=env, capture_output=True,
-                                  text=True)
+            proc = subprocess.run(
+                [sys.executable, "-m", __name__, "compile", str(tmp)], env=env, capture_output=True, text=True
+            )
             if proc.returncode != 0 or not (tmp / MANIFEST).is_file():
-                raise RuntimeError(f"brian2-standalone: compiling the project failed:\n{proc.stdout[-3000:]}\n"
-                                   f"{proc.stderr[-3000:]}")
+                raise RuntimeError(
+                    f"brian2-standalone: compiling the project failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+                )
             shutil.rmtree(inputs)
             _prune(tmp)
             manifest = json.loads((tmp / MANIFEST).read_text())
@@ -363,9 +417,18 @@ class Brian2StandaloneEngine(Engine):
     def _write_input(self, net: dict, spec: dict) -> Path:
         """The stored thalamic spikes as the TimedArray's values (:func:`_input_values`), in
         this engine's work directory."""
-        values = _input_values(net["thalamic_time_ms"], net["thalamic_source"], spec["stim_shape"], spec["dt_ms"],
-                               spec["t_stop_ms"], self.manifest["input_dtype"])
-        path = self.work_dir / f"b2sa-input-{hashlib.sha256(values.tobytes()).hexdigest()[:16]}-{os.getpid()}-{id(self)}.dat"
+        values = _input_values(
+            net["thalamic_time_ms"],
+            net["thalamic_source"],
+            spec["stim_shape"],
+            spec["dt_ms"],
+            spec["t_stop_ms"],
+            self.manifest["input_dtype"],
+        )
+        path = (
+            self.work_dir
+            / f"b2sa-input-{hashlib.sha256(values.tobytes()).hexdigest()[:16]}-{os.getpid()}-{id(self)}.dat"
+        )
         values.tofile(path)
         return path
 
@@ -391,18 +454,26 @@ class Brian2StandaloneEngine(Engine):
         compiled = self.manifest["spec"]["t_stop_ms"]
         t_stop = compiled if t_stop_ms is None else float(t_stop_ms)
         if t_stop > compiled + 1e-9:
-            raise ValueError(f"brian2-standalone: the project was compiled for {compiled} ms; an engine with "
-                             f"simulation.t_stop_ms >= {t_stop} compiles another")
+            raise ValueError(
+                f"brian2-standalone: the project was compiled for {compiled} ms; an engine with "
+                f"simulation.t_stop_ms >= {t_stop} compiles another"
+            )
         results = Path(tempfile.mkdtemp(prefix="b2sa-results-", dir=self.work_dir))
         try:
             t0 = time.perf_counter()
-            proc = subprocess.run([str(self.project_dir / self.manifest["binary"]), "--results_dir", f"{results}/",
-                                   *self._run_args()], cwd=self.project_dir, capture_output=True, text=True)
+            proc = subprocess.run(
+                [str(self.project_dir / self.manifest["binary"]), "--results_dir", f"{results}/", *self._run_args()],
+                cwd=self.project_dir,
+                capture_output=True,
+                text=True,
+            )
             self.timings["run_s"] = time.perf_counter() - t0
             # a run_arg file of the wrong size is only reported on stderr (Brian2 2.9 goes on)
             if proc.returncode != 0 or proc.stderr.strip():
-                raise RuntimeError(f"brian2-standalone: the binary failed ({proc.returncode}) in {self.project_dir}:\n"
-                                   f"{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
+                raise RuntimeError(
+                    f"brian2-standalone: the binary failed ({proc.returncode}) in {self.project_dir}:\n"
+                    f"{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}"
+                )
             if not any(results.iterdir()):  # a wrong results path would read as a silent network
                 raise RuntimeError(f"brian2-standalone: the binary wrote no results into {results}")
             t0 = time.perf_counter()
@@ -431,7 +502,11 @@ class Brian2StandaloneEngine(Engine):
         self._traces = {}
         if k_exc + k_inh:
             self._traces = {"exc": {}, "inh": {}}
-            for name, what, scale in (("v", "trace_v", 1e3), ("gsyn_exc", "trace_g_exc", 1e6), ("gsyn_inh", "trace_g_inh", 1e6)):
+            for name, what, scale in (
+                ("v", "trace_v", 1e3),
+                ("gsyn_exc", "trace_g_exc", 1e6),
+                ("gsyn_inh", "trace_g_inh", 1e6),
+            ):
                 data = load(what).reshape(-1, k_exc + k_inh)[:n_steps] * scale  # samples x traced (exc, then inh)
                 self._traces["exc"][name] = data[:, :k_exc]
                 self._traces["inh"][name] = data[:, k_exc:]
@@ -461,10 +536,14 @@ class Brian2StandaloneEngine(Engine):
         from brian2.devices.device import reset_device
 
         s, labels = self.spec, list(scenarios)
-        spec = {"cell": {k: float(v) for k, v in s.cell.items()},
-                "method": s.section.get("method", "exponential_euler"),
-                "dt_ms": float(s.dt_ms), "delay_ms": float(s.delay_ms), "t_stop_ms": float(s.t_stop_ms),
-                "stim_shape": [_stim_rows({}, float(s.dt_ms), float(s.t_stop_ms)), len(labels)]}
+        spec = {
+            "cell": {k: float(v) for k, v in s.cell.items()},
+            "method": s.section.get("method", "exponential_euler"),
+            "dt_ms": float(s.dt_ms),
+            "delay_ms": float(s.delay_ms),
+            "t_stop_ms": float(s.t_stop_ms),
+            "stim_shape": [_stim_rows({}, float(s.dt_ms), float(s.t_stop_ms)), len(labels)],
+        }
         fed = [k for k, lb in enumerate(labels) if scenarios[lb]["weight_nS"]]
         with tempfile.TemporaryDirectory(prefix="b2sa-cells-", dir=self.work_dir) as tmp:
             b2.set_device("cpp_standalone", build_on_run=False)
@@ -476,11 +555,19 @@ class Brian2StandaloneEngine(Engine):
                 objects = _define_single_cells(b2, scenarios, spec)
                 b2.Network(*objects.values()).run(spec["t_stop_ms"] * b2.ms)
                 stim = objects["thalamus"].namespace[TIMED_ARRAY]
-                values = _input_values([scenarios[labels[k]]["spike_ms"] for k in fed], fed, spec["stim_shape"],
-                                       spec["dt_ms"], spec["t_stop_ms"], stim.values.dtype)
+                values = _input_values(
+                    [scenarios[labels[k]]["spike_ms"] for k in fed],
+                    fed,
+                    spec["stim_shape"],
+                    spec["dt_ms"],
+                    spec["t_stop_ms"],
+                    stim.values.dtype,
+                )
                 # w_nS * nS as brian2-native computes its namespace constant
-                run_args = {objects[f"input_{k}"].w: weight_nS * b2.nS
-                            for k, (_, weight_nS, _) in enumerate(_single_cell_projections(scenarios))}
+                run_args = {
+                    objects[f"input_{k}"].w: weight_nS * b2.nS
+                    for k, (_, weight_nS, _) in enumerate(_single_cell_projections(scenarios))
+                }
                 run_args[stim] = values
                 b2.device.build(directory=tmp, compile=True, run=True, with_output=False, run_args=run_args)
                 mon, spike_mon = objects["traces"], objects["spikes"]
@@ -489,8 +576,10 @@ class Brian2StandaloneEngine(Engine):
             finally:
                 b2.device.reinit()
                 reset_device()
-        return {label: {"t": t.tolist(), "v": v[k].tolist(), "spikes": spike_t[cells == k].tolist()}
-                for k, label in enumerate(labels)}
+        return {
+            label: {"t": t.tolist(), "v": v[k].tolist(), "spikes": spike_t[cells == k].tolist()}
+            for k, label in enumerate(labels)
+        }
 
     # ---- what the engine says about itself -------------------------------------------------
     def versions(self) -> dict:
@@ -499,10 +588,16 @@ class Brian2StandaloneEngine(Engine):
     def info(self) -> dict:
         spec = (self.manifest or {}).get("spec", {})
         return {
-            "versions": self.versions(), "compile_s": self.compile_s, "cached": self.cached,
-            "project_dir": str(self.project_dir) if self.project_dir else None, "project_key": self.key,
-            "threads": self.threads, "openmp_threads": spec.get("openmp_threads"), "method": spec.get("method"),
-            "compiled_t_stop_ms": spec.get("t_stop_ms"), "timings_s": dict(self.timings),
+            "versions": self.versions(),
+            "compile_s": self.compile_s,
+            "cached": self.cached,
+            "project_dir": str(self.project_dir) if self.project_dir else None,
+            "project_key": self.key,
+            "threads": self.threads,
+            "openmp_threads": spec.get("openmp_threads"),
+            "method": spec.get("method"),
+            "compiled_t_stop_ms": spec.get("t_stop_ms"),
+            "timings_s": dict(self.timings),
         }
 
     def teardown(self) -> None:

@@ -56,16 +56,30 @@ class NestEngine(PyNNEngine):
 
         delay_ms = self.spec.delay_ms
         empty = sim.FromListConnector(np.empty((0, 2), dtype=int))
-        prj = sim.Projection(pre_pop, post_pop, empty, sim.StaticSynapse(weight=weight_uS, delay=delay_ms),
-                             receptor_type=receptor, label=label)
+        prj = sim.Projection(
+            pre_pop,
+            post_pop,
+            empty,
+            sim.StaticSynapse(weight=weight_uS, delay=delay_ms),
+            receptor_type=receptor,
+            label=label,
+        )
         if len(pre_idx):
             pre_ids = node_ids(pre_pop)[np.asarray(pre_idx)]
             post_ids = node_ids(post_pop)[np.asarray(post_idx)]
             # NEST wants conductances in nS, negative on inhibitory synapses (as PyNN sends them)
             weight_nS = weight_uS * 1000.0 * (-1.0 if receptor == "inhibitory" else 1.0)
-            nest.Connect(pre_ids, post_ids, "one_to_one",
-                         {"synapse_model": prj.nest_synapse_model, "synapse_label": prj.nest_synapse_label,
-                          "weight": np.full(len(pre_ids), weight_nS), "delay": np.full(len(pre_ids), delay_ms)})
+            nest.Connect(
+                pre_ids,
+                post_ids,
+                "one_to_one",
+                {
+                    "synapse_model": prj.nest_synapse_model,
+                    "synapse_label": prj.nest_synapse_label,
+                    "weight": np.full(len(pre_ids), weight_nS),
+                    "delay": np.full(len(pre_ids), delay_ms),
+                },
+            )
         return prj
 
     def spikes(self) -> dict:

@@ -91,8 +91,11 @@ class NeuronEngine(PyNNEngine):
         for pop in POPULATIONS:
             population = self.model["populations"][pop]
             ids = population.all_cells[: min(self.spec.n_traced, population.size)]
-            out[pop] = {variable.name: population.recorder._get_all_signals(variable, ids)[0]  # PyNN's own length fix
-                        for variable in population.recorder.recorded if variable.name != "spikes"}
+            out[pop] = {
+                variable.name: population.recorder._get_all_signals(variable, ids)[0]  # PyNN's own length fix
+                for variable in population.recorder.recorded
+                if variable.name != "spikes"
+            }
         return out
 
     @property

@@ -77,8 +77,10 @@ class SpinnakerEngine(PyNNEngine):
         sim, spin = cfg["simulation"], cfg["spinnaker"]
         dt, delay = sim["dt_ms"], sim["delay_ms"]
         if not any(math.isclose(dt, ok) for ok in SUPPORTED_DT_MS):
-            return (f"'simulation.dt_ms': {dt} ms is not a SpiNNaker time step; allowed values with backend spinnaker: "
-                    f"{', '.join(map(str, SUPPORTED_DT_MS))}")
+            return (
+                f"'simulation.dt_ms': {dt} ms is not a SpiNNaker time step; allowed values with backend spinnaker: "
+                f"{', '.join(map(str, SUPPORTED_DT_MS))}"
+            )
         steps = delay / dt
         if not 1 <= round(steps) <= MAX_DELAY_STEPS:
             return f"'simulation.delay_ms': {delay} ms is {steps:g} time steps; SpiNNaker allows 1-{MAX_DELAY_STEPS}"

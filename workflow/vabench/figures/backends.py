@@ -24,6 +24,7 @@ PNG_DPI = 120
 
 # --------------------------------------------------------------------------- shared helpers
 
+
 def save_figure(fig, out_png, out_svg, dpi: int = PNG_DPI) -> None:
     """Write ``fig`` as png and svg, each through a temporary file renamed into place; close it."""
     try:
@@ -41,8 +42,7 @@ def save_figure(fig, out_png, out_svg, dpi: int = PNG_DPI) -> None:
 
 def placeholder(ax, text: str) -> None:
     """Centred grey text in an axis that has nothing to show."""
-    ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center",
-            fontsize=11, color="0.4", wrap=True)
+    ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", fontsize=11, color="0.4", wrap=True)
 
 
 def trace_array(traces: dict, pop: str, var: str) -> np.ndarray:
@@ -72,6 +72,7 @@ def read_cells(path) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- data
 
+
 def isis(spikes: pd.DataFrame, pop: str) -> np.ndarray:
     """All inter-spike intervals (ms) of the cells of one population, pooled."""
     sp = spikes.loc[spikes["population"] == pop, ["cell", "time_ms"]].sort_values(["cell", "time_ms"])
@@ -100,6 +101,7 @@ def summary_text(cells: pd.DataFrame) -> str:
 
 # --------------------------------------------------------------------------- panels
 
+
 def _panel_vm(ax, traces: dict, t_stop_ms: float) -> None:
     v = trace_array(traces, "exc", "v_mV")
     t = np.asarray(traces.get("t_ms", np.zeros(0)), dtype=float)
@@ -117,8 +119,9 @@ def _panel_vm(ax, traces: dict, t_stop_ms: float) -> None:
     ax.set_ylabel("v (mV)")
 
 
-def _panel_raster(ax, spikes: pd.DataFrame, cells: pd.DataFrame, raster_cells: int,
-                  t_stop_ms: float, note: str | None) -> None:
+def _panel_raster(
+    ax, spikes: pd.DataFrame, cells: pd.DataFrame, raster_cells: int, t_stop_ms: float, note: str | None
+) -> None:
     n_inh_total = int((cells["population"] == "inh").sum())
     n_exc_total = int((cells["population"] == "exc").sum())
     n_exc = min(raster_cells, n_exc_total) if n_exc_total else raster_cells
@@ -130,8 +133,16 @@ def _panel_raster(ax, spikes: pd.DataFrame, cells: pd.DataFrame, raster_cells: i
         sp = spikes[(spikes["population"] == pop) & (spikes["cell"] < shown[pop])]
         if len(sp):
             any_spike = True
-        ax.scatter(sp["time_ms"], sp["cell"] + offset[pop], s=2.0, marker=".", linewidths=0,
-                   color=COLORS[pop], label=f"{LABELS[pop]} (first {shown[pop]})", rasterized=True)
+        ax.scatter(
+            sp["time_ms"],
+            sp["cell"] + offset[pop],
+            s=2.0,
+            marker=".",
+            linewidths=0,
+            color=COLORS[pop],
+            label=f"{LABELS[pop]} (first {shown[pop]})",
+            rasterized=True,
+        )
     ax.axhline(n_exc - 0.5, color="0.6", lw=0.5)
     ax.set_xlim(0.0, t_stop_ms)
     ax.set_ylim(-0.5, n_exc + n_inh - 0.5)
@@ -141,9 +152,17 @@ def _panel_raster(ax, spikes: pd.DataFrame, cells: pd.DataFrame, raster_cells: i
         ax.legend(loc="lower right", fontsize=7, markerscale=6, framealpha=0.8)
     else:
         placeholder(ax, note or "no spikes")
-    ax.text(0.98, 0.98, summary_text(cells), transform=ax.transAxes, ha="right", va="top",
-            fontsize=7, family="monospace",
-            bbox=dict(boxstyle="round,pad=0.3", fc="white", ec="0.7", alpha=0.85))
+    ax.text(
+        0.98,
+        0.98,
+        summary_text(cells),
+        transform=ax.transAxes,
+        ha="right",
+        va="top",
+        fontsize=7,
+        family="monospace",
+        bbox=dict(boxstyle="round,pad=0.3", fc="white", ec="0.7", alpha=0.85),
+    )
 
 
 def _panel_isi(ax, spikes: pd.DataFrame, pop: str, bins: np.ndarray, note: str | None) -> None:
@@ -173,6 +192,7 @@ def _panel_cv(ax, cells: pd.DataFrame, pop: str, note: str | None) -> None:
 
 # --------------------------------------------------------------------------- figure
 
+
 def fig24_caption(backends, summaries, seed) -> str:
     """One network's caption: its seed, and which runs died (with a pointer to the ensemble).
     ``summaries``: each run's summary rows (a DataFrame, or the path of a table)."""
@@ -185,17 +205,28 @@ def fig24_caption(backends, summaries, seed) -> str:
             continue
         if not bool(s["sustained"].iloc[0]):
             died.append(f"{backend} at {float(s['survival_ms'].iloc[0]):g} ms")
-    text = (f"One network (seed {seed}), the same stored connectivity, initial potentials and thalamic input on every "
-            f"simulator. The network is chaotic: spike times agree only for the first ~10 ms, so compare the "
-            f"distributions, not the spikes.")
+    text = (
+        f"One network (seed {seed}), the same stored connectivity, initial potentials and thalamic input on every "
+        f"simulator. The network is chaotic: spike times agree only for the first ~10 ms, so compare the "
+        f"distributions, not the spikes."
+    )
     if died:
-        text += (f" Activity died on this network for {', '.join(died)}; whether one network sustains is close to a coin "
-                 f"flip, so see the ensemble figures (survival.png, paired_differences.png) for the verdict.")
+        text += (
+            f" Activity died on this network for {', '.join(died)}; whether one network sustains is close to a coin "
+            f"flip, so see the ensemble figures (survival.png, paired_differences.png) for the verdict."
+        )
     return text
 
 
-def plot_backends(runs: list[dict], out_png, out_svg, title: str, t_stop_ms: float,
-                  raster_cells: int = 200, caption: str | None = None) -> None:
+def plot_backends(
+    runs: list[dict],
+    out_png,
+    out_svg,
+    title: str,
+    t_stop_ms: float,
+    raster_cells: int = 200,
+    caption: str | None = None,
+) -> None:
     """Draw the Fig. 24 layout, one column per run, and save it as ``out_png`` and ``out_svg``.
 
     Each run is a dict with ``backend``, ``spikes``, ``traces`` (paths), ``cells`` (a path or
@@ -207,9 +238,16 @@ def plot_backends(runs: list[dict], out_png, out_svg, title: str, t_stop_ms: flo
     if not runs:
         raise ValueError("plot_backends: no runs given")
     ncols = len(runs)
-    fig, axes = plt.subplots(6, ncols, figsize=(4.3 * ncols + 0.6, 16.0), sharex="row", sharey="row",
-                             squeeze=False, layout="constrained",
-                             gridspec_kw={"height_ratios": [1.0, 1.6, 1.0, 1.0, 1.0, 1.0]})
+    fig, axes = plt.subplots(
+        6,
+        ncols,
+        figsize=(4.3 * ncols + 0.6, 16.0),
+        sharex="row",
+        sharey="row",
+        squeeze=False,
+        layout="constrained",
+        gridspec_kw={"height_ratios": [1.0, 1.6, 1.0, 1.0, 1.0, 1.0]},
+    )
     isi_bins = np.logspace(0.0, np.log10(max(1000.0, float(t_stop_ms))), 40)
     for col, run in enumerate(runs):
         note = run.get("note") or None

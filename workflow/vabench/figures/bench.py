@@ -43,8 +43,10 @@ def bench_figure(table: pd.DataFrame, overhead: pd.DataFrame | None, out_png, su
         for e in extra.itertuples():
             axes[1, 0].plot(e.n_cells, e.peak_mb, marker="s", mfc="none", ms=9, color=line[0].get_color())
             extra_label = f"open squares: N={e.n_cells:,} at p {e.p_connect:g} ({e.n_synapses / 1e6:.1f} M synapses), {e.t_stop_ms:g} ms"
-    for ax, ylabel, title in ((axes[0, 0], "real-time factor (run wall time / simulated time)", "a  Simulation speed"),
-                              (axes[1, 0], "peak memory of the job (MiB, its own ru_maxrss)", "c  Memory")):
+    for ax, ylabel, title in (
+        (axes[0, 0], "real-time factor (run wall time / simulated time)", "a  Simulation speed"),
+        (axes[1, 0], "peak memory of the job (MiB, its own ru_maxrss)", "c  Memory"),
+    ):
         ax.set_xscale("log")
         ax.set_xticks(sizes, [f"{n:,}" for n in sizes])
         ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
@@ -93,5 +95,7 @@ def bench_figure(table: pd.DataFrame, overhead: pd.DataFrame | None, out_png, su
     else:
         ax.set_axis_off()
         ax.set_title("d  Overhead not measured (--skip-overhead)", loc="left")
-    fig.suptitle("vabench benchmark: COBA network, one simulate job per repeat" + (f"  ({subtitle})" if subtitle else ""))
+    fig.suptitle(
+        "vabench benchmark: COBA network, one simulate job per repeat" + (f"  ({subtitle})" if subtitle else "")
+    )
     save_figure(fig, out_png, out_png.with_suffix(".svg"))

@@ -33,8 +33,20 @@ from vabench.figures.backends import placeholder, save_figure  # noqa: E402
 
 # A backend's colour comes from its name's place among the sorted names, so it is the same in
 # every figure of a study whatever order a table lists the backends in (no simulator is named here).
-PALETTE = ["tab:blue", "tab:orange", "tab:green", "tab:purple", "tab:brown", "tab:pink", "tab:olive", "tab:cyan",
-           "tab:gray", "gold", "navy", "teal"]
+PALETTE = [
+    "tab:blue",
+    "tab:orange",
+    "tab:green",
+    "tab:purple",
+    "tab:brown",
+    "tab:pink",
+    "tab:olive",
+    "tab:cyan",
+    "tab:gray",
+    "gold",
+    "navy",
+    "teal",
+]
 VERDICT_COLORS = {"equivalent": "tab:green", "inconclusive": "tab:orange", "different": "tab:red"}
 REPLICATE_COLOR = "0.15"
 POP_ORDER = {"exc": 0, "inh": 1, "all": 2}
@@ -49,17 +61,24 @@ STATISTICS = {
     "lv": ("lv: local variation LV", "LV difference b − a (unitless)"),
     "corr": ("corr: mean pairwise correlation", "correlation difference b − a (unitless)"),
     "exponent": ("exponent: aperiodic spectral exponent", "exponent difference b − a (unitless)"),
-    "rate_dist": ("rate_dist: per-cell rate distribution\nexcess distance over replicate",
-                  "Wasserstein distance, cross − replicate (Hz)"),
-    "cv_dist": ("cv_dist: per-cell CV(ISI) distribution\nexcess distance over replicate",
-                "Wasserstein distance, cross − replicate (unitless)"),
-    "corr_dist": ("corr_dist: pairwise correlation distribution\nexcess distance over replicate",
-                  "Wasserstein distance, cross − replicate (unitless)"),
+    "rate_dist": (
+        "rate_dist: per-cell rate distribution\nexcess distance over replicate",
+        "Wasserstein distance, cross − replicate (Hz)",
+    ),
+    "cv_dist": (
+        "cv_dist: per-cell CV(ISI) distribution\nexcess distance over replicate",
+        "Wasserstein distance, cross − replicate (unitless)",
+    ),
+    "corr_dist": (
+        "corr_dist: pairwise correlation distribution\nexcess distance over replicate",
+        "Wasserstein distance, cross − replicate (unitless)",
+    ),
 }
 CAPTION_FONTSIZE = 8.5
 
 
 # --------------------------------------------------------------------------- shared helpers
+
 
 def backend_order(*tables: pd.DataFrame, column: str = "backend") -> list[str]:
     """Backends in the order they first appear in ``tables`` (``column`` of each)."""
@@ -132,8 +151,9 @@ def suptitle(fig, title: str, fontsize: float = 13) -> None:
 
 def strip_legend(fig, handles, labels, legend_y: float, ncols: int, fontsize: float = 9) -> None:
     """A figure legend centred in the strip that :func:`new_figure` kept free above the caption."""
-    fig.legend(handles, labels, loc="center", bbox_to_anchor=(0.5, legend_y), ncols=ncols, fontsize=fontsize,
-               frameon=False)
+    fig.legend(
+        handles, labels, loc="center", bbox_to_anchor=(0.5, legend_y), ncols=ncols, fontsize=fontsize, frameon=False
+    )
 
 
 def _empty_figure(out_png, out_svg, title: str, note: str, caption: str) -> None:
@@ -147,6 +167,7 @@ def _empty_figure(out_png, out_svg, title: str, note: str, caption: str) -> None
 
 
 # --------------------------------------------------------------------------- survival
+
 
 def km_curve(times, censored) -> tuple[np.ndarray, np.ndarray]:
     """Kaplan-Meier survival function of ``times`` (ms); ``censored``: still alive at that time.
@@ -185,17 +206,22 @@ def plot_survival(summary: pd.DataFrame, out_png, out_svg, title: str) -> None:
     runs = _run_rows(summary)
     ok = _has(runs, "survival_ms", "sustained", *WEIGHTS)
     weights = weight_sets(runs) if ok else []
-    caption = ("Kaplan-Meier estimate of the fraction of networks (seeds, replicate 0) whose activity is still "
-               "going at each time after the thalamic kick, per backend. A network that sustains to the end is censored "
-               "(+ marks); a drop is a network whose activity died. Legend: networks sustained of those simulated. "
-               "Curves are nudged apart by under 1 % so that identical ones stay visible.")
+    caption = (
+        "Kaplan-Meier estimate of the fraction of networks (seeds, replicate 0) whose activity is still "
+        "going at each time after the thalamic kick, per backend. A network that sustains to the end is censored "
+        "(+ marks); a drop is a network whose activity died. Legend: networks sustained of those simulated. "
+        "Curves are nudged apart by under 1 % so that identical ones stay visible."
+    )
     if not weights:
         _empty_figure(out_png, out_svg, title, "no runs in the summary table", caption)
         return
     backends = backend_order(runs)
     colors = backend_colors(backends)
-    t_stop = float(np.nanmax(summary["t_stop_ms"])) if "t_stop_ms" in summary and summary["t_stop_ms"].notna().any() \
+    t_stop = (
+        float(np.nanmax(summary["t_stop_ms"]))
+        if "t_stop_ms" in summary and summary["t_stop_ms"].notna().any()
         else float(np.nanmax(runs["survival_ms"]))
+    )
     n = len(weights)
     ncols = min(n, 3)
     nrows = math.ceil(n / ncols)
@@ -214,8 +240,14 @@ def plot_survival(summary: pd.DataFrame, out_png, out_svg, title: str) -> None:
             # the curve runs on to the end of the simulation
             t, s = np.append(t, max(t_stop, float(t[-1]))), np.append(s, s[-1])
             offset = 0.006 * (drawn - (len(backends) - 1) / 2)  # keep identical curves apart
-            ax.step(t, s + offset, where="post", color=colors[b], lw=2.0,
-                    label=f"{b}: {int(sustained.sum())}/{len(r)} sustained")
+            ax.step(
+                t,
+                s + offset,
+                where="post",
+                color=colors[b],
+                lw=2.0,
+                label=f"{b}: {int(sustained.sum())}/{len(r)} sustained",
+            )
             cens = times[sustained & np.isfinite(times)]
             if cens.size:
                 at_c = s[np.clip(np.searchsorted(t, cens, side="right") - 1, 0, s.size - 1)]
@@ -238,6 +270,7 @@ def plot_survival(summary: pd.DataFrame, out_png, out_svg, title: str) -> None:
 
 
 # --------------------------------------------------------------------------- paired differences
+
 
 def _forest_rows(table: pd.DataFrame, statistic: str, several_weights: bool, pair_order: list) -> list[dict]:
     t = table[table["statistic"] == statistic].copy()
@@ -287,8 +320,17 @@ def _forest_panel(ax, rows: list[dict], statistic: str) -> None:
         verdict = str(r.get("verdict", ""))
         if verdict == "not compared" or not np.isfinite(est):
             why = "not compared" if verdict == "not compared" else "n/a"
-            ax.text(0.5 * (lo + hi), yi, why, ha="center", va="center", fontsize=8, color="0.35",
-                    bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.8), zorder=4)
+            ax.text(
+                0.5 * (lo + hi),
+                yi,
+                why,
+                ha="center",
+                va="center",
+                fontsize=8,
+                color="0.35",
+                bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.8),
+                zorder=4,
+            )
             continue
         color = VERDICT_COLORS.get(verdict, "0.3")
         if np.isfinite(cl) and np.isfinite(ch):
@@ -310,12 +352,14 @@ def plot_paired_differences(agreement: pd.DataFrame, out_png, out_svg, title: st
     difference b - a, coloured by verdict; bar: its confidence interval; grey band: the
     equivalence margin of that row (one-sided, below +margin, for the distance statistics).
     """
-    caption = ("Each row: one pair of backends a vs b and population; dot = mean over seeds of the seed-paired "
-               "difference b − a, bar = its confidence interval, grey band = equivalence margin of that row (rate: "
-               "relative to a's rate). Equivalent: the interval lies inside the band; different: wholly outside; "
-               "inconclusive: neither. Distribution rows (*_dist): Wasserstein distance between a and b minus the "
-               "distance of each backend to its own one-spike replicate; equivalent when below +margin (one-sided). "
-               "n = seeds compared.")
+    caption = (
+        "Each row: one pair of backends a vs b and population; dot = mean over seeds of the seed-paired "
+        "difference b − a, bar = its confidence interval, grey band = equivalence margin of that row (rate: "
+        "relative to a's rate). Equivalent: the interval lies inside the band; different: wholly outside; "
+        "inconclusive: neither. Distribution rows (*_dist): Wasserstein distance between a and b minus the "
+        "distance of each backend to its own one-spike replicate; equivalent when below +margin (one-sided). "
+        "n = seeds compared."
+    )
     need = ["statistic", "backend_a", "backend_b", "population", "estimate", *WEIGHTS]
     if not _has(agreement, *need):
         _empty_figure(out_png, out_svg, title, "no comparisons in the agreement table", caption)
@@ -326,7 +370,9 @@ def plot_paired_differences(agreement: pd.DataFrame, out_png, out_svg, title: st
         notes = []
         for r in not_compared.to_dict("records"):
             reason = r.get("reason")
-            notes.append(f"{r['backend_a']} vs {r['backend_b']}" + (f" ({reason})" if isinstance(reason, str) and reason else ""))
+            notes.append(
+                f"{r['backend_a']} vs {r['backend_b']}" + (f" ({reason})" if isinstance(reason, str) and reason else "")
+            )
         if notes:
             caption += "\nNot compared: " + "; ".join(dict.fromkeys(notes)) + "."
     table = table[table["statistic"].isin(STATISTICS)]
@@ -340,13 +386,14 @@ def plot_paired_differences(agreement: pd.DataFrame, out_png, out_svg, title: st
     n = len(statistics)
     ncols = min(n, 3)
     nrows = math.ceil(n / ncols)
-    grid = [statistics[i * ncols:(i + 1) * ncols] for i in range(nrows)]
+    grid = [statistics[i * ncols : (i + 1) * ncols] for i in range(nrows)]
     heights = [max(len(panels[s]) for s in row) * 0.27 + 1.25 for row in grid]
     longest = max(len(r["label"]) for rows in panels.values() for r in rows)
     width = max(7.5, ncols * (3.4 + 0.058 * longest))
     legend_cols = max(2, min(5, int(width / 2.1)))
-    fig, axes, legend_y = new_figure(nrows, ncols, width, sum(heights) + 0.6, caption,
-                                     legend_rows=math.ceil(5 / legend_cols), height_ratios=heights)
+    fig, axes, legend_y = new_figure(
+        nrows, ncols, width, sum(heights) + 0.6, caption, legend_rows=math.ceil(5 / legend_cols), height_ratios=heights
+    )
     for ax, s in zip(axes.flat, statistics):
         _forest_panel(ax, panels[s], s)
         title_s, xlabel = STATISTICS[s]
@@ -354,16 +401,21 @@ def plot_paired_differences(agreement: pd.DataFrame, out_png, out_svg, title: st
         ax.set_xlabel(xlabel, fontsize=8.5)
     for ax in list(axes.flat)[n:]:
         ax.set_visible(False)
-    handles = [Line2D([], [], ls="none", marker="o", color=c, mec="black", mew=0.6, ms=7, label=v)
-               for v, c in VERDICT_COLORS.items()]
-    handles += [Line2D([], [], color="0.3", lw=2.2, label="confidence interval"),
-                Patch(color="0.87", label="equivalence margin")]
+    handles = [
+        Line2D([], [], ls="none", marker="o", color=c, mec="black", mew=0.6, ms=7, label=v)
+        for v, c in VERDICT_COLORS.items()
+    ]
+    handles += [
+        Line2D([], [], color="0.3", lw=2.2, label="confidence interval"),
+        Patch(color="0.87", label="equivalence margin"),
+    ]
     strip_legend(fig, handles, [h.get_label() for h in handles], legend_y, ncols=legend_cols)
     suptitle(fig, title)
     save_figure(fig, out_png, out_svg)
 
 
 # --------------------------------------------------------------------------- distributions
+
 
 def _ecdf_xy(values, max_points: int = 1500) -> tuple[np.ndarray, np.ndarray]:
     """Empirical CDF as (x, F) for ``ax.step(where="post")``, thinned to about ``max_points`` steps."""
@@ -395,33 +447,45 @@ def _keep_runs(df: pd.DataFrame, runs: set) -> pd.DataFrame:
     return df[[k in runs for k in key]]
 
 
-def plot_distributions(cells: pd.DataFrame, pairs: pd.DataFrame, summary: pd.DataFrame, out_png, out_svg,
-                       title: str) -> None:
+def plot_distributions(
+    cells: pd.DataFrame, pairs: pd.DataFrame, summary: pd.DataFrame, out_png, out_svg, title: str
+) -> None:
     """ECDFs of per-cell rate, CV(ISI) and pairwise correlation per backend and population, with the
     first backend's one-spike replicates as the chaos baseline (first weight set, sustained runs only).
 
     ``cells``: per-cell table with backend, g_exc_nS, g_inh_nS, network_seed, replicate, population,
     rate_hz, cv_isi; ``pairs``: the same keys with population and corr; ``summary``: which runs sustained.
     """
-    caption_base = ("Empirical cumulative distributions over the cells (or cell pairs) of all sustained networks of a "
-                    "backend (replicate 0, solid), pooled over seeds. Dashed black: the first backend's one-spike "
-                    "replicates (the same networks with one input spike moved by one dt), i.e. how far chaos alone "
-                    "moves the distribution. CV(ISI) only for cells with enough spikes.")
+    caption_base = (
+        "Empirical cumulative distributions over the cells (or cell pairs) of all sustained networks of a "
+        "backend (replicate 0, solid), pooled over seeds. Dashed black: the first backend's one-spike "
+        "replicates (the same networks with one input spike moved by one dt), i.e. how far chaos alone "
+        "moves the distribution. CV(ISI) only for cells with enough spikes."
+    )
     weights = weight_sets(cells, pairs, summary)
     if not weights:
         _empty_figure(out_png, out_svg, title, "no cells, pairs or runs to show", caption_base)
         return
     w = weights[0]
-    caption = caption_base + f" Weights: {weights_label(w)}" + (f" (first of {len(weights)} weight sets)." if len(weights) > 1 else ".")
-    cells_w, pairs_w, summary_w = (_at_weights(t, w) if t is not None else pd.DataFrame() for t in (cells, pairs, summary))
+    caption = (
+        caption_base
+        + f" Weights: {weights_label(w)}"
+        + (f" (first of {len(weights)} weight sets)." if len(weights) > 1 else ".")
+    )
+    cells_w, pairs_w, summary_w = (
+        _at_weights(t, w) if t is not None else pd.DataFrame() for t in (cells, pairs, summary)
+    )
     runs = _sustained_runs(summary_w)
     cells_w, pairs_w = _keep_runs(cells_w, runs), _keep_runs(pairs_w, runs)
     backends = backend_order(summary_w, cells_w, pairs_w)
     colors = backend_colors(backends)
     reps = sorted({r for _, _, r in runs})
     first = backends[0] if backends else None
-    columns = [("cells", "rate_hz", "per-cell firing rate (Hz)"), ("cells", "cv_isi", "CV(ISI) per cell (unitless)"),
-               ("pairs", "corr", "pairwise spike-count correlation coefficient (unitless)")]
+    columns = [
+        ("cells", "rate_hz", "per-cell firing rate (Hz)"),
+        ("cells", "cv_isi", "CV(ISI) per cell (unitless)"),
+        ("pairs", "corr", "pairwise spike-count correlation coefficient (unitless)"),
+    ]
     has_reps = first is not None and bool(reps) and max(reps) >= 1
     if not has_reps:
         caption += " No sustained one-spike replicate: no baseline drawn."
@@ -436,12 +500,24 @@ def plot_distributions(cells: pd.DataFrame, pairs: pd.DataFrame, summary: pd.Dat
             drawn = 0
             if _has(df, "population", col):
                 d = df[df["population"] == pop]
-                lines = [(b, d[(d["backend"] == b) & (d["replicate"].astype(int) == 0)], dict(color=colors[b], lw=1.8),
-                          f"{b} ({n_runs[b]} run{'s' if n_runs[b] != 1 else ''})") for b in backends]
+                lines = [
+                    (
+                        b,
+                        d[(d["backend"] == b) & (d["replicate"].astype(int) == 0)],
+                        dict(color=colors[b], lw=1.8),
+                        f"{b} ({n_runs[b]} run{'s' if n_runs[b] != 1 else ''})",
+                    )
+                    for b in backends
+                ]
                 if has_reps:
-                    lines.append((first, d[(d["backend"] == first) & (d["replicate"].astype(int) >= 1)],
-                                  dict(color=REPLICATE_COLOR, lw=1.6, ls="--"),
-                                  f"{first} one-spike replicates ({n_rep} run{'s' if n_rep != 1 else ''})"))
+                    lines.append(
+                        (
+                            first,
+                            d[(d["backend"] == first) & (d["replicate"].astype(int) >= 1)],
+                            dict(color=REPLICATE_COLOR, lw=1.6, ls="--"),
+                            f"{first} one-spike replicates ({n_rep} run{'s' if n_rep != 1 else ''})",
+                        )
+                    )
                 for b, sel, style, label in lines:
                     x, f = _ecdf_xy(sel[col].to_numpy(float))
                     if x.size == 0:
@@ -475,6 +551,7 @@ def plot_distributions(cells: pd.DataFrame, pairs: pd.DataFrame, summary: pd.Dat
 
 # --------------------------------------------------------------------------- divergence
 
+
 def _divergence_level_time(mean: pd.Series, level: float = 0.5) -> float:
     below = mean[mean < level]
     return float(below.index[0]) if len(below) else float("nan")
@@ -488,10 +565,12 @@ def plot_divergence(divergence: pd.DataFrame, out_png, out_svg, title: str) -> N
     ``divergence``: :func:`vabench.analysis.divergence_table` (comparison, backend_a, backend_b,
     replicate_b, window_start_ms, window_stop_ms, matched_fraction per seed).
     """
-    caption = ("Fraction of spikes of run a and run b that have a spike of the same cell in the other run within "
-               "± one time step, per time window, averaged over network seeds (band: the middle half of the seeds). Solid: "
-               "two backends on the same network; dashed: a backend against its own one-spike replicate (the chaos "
-               "reference). Points at window centres. Legend: seeds, and where the mean first falls below 0.5 (dotted).")
+    caption = (
+        "Fraction of spikes of run a and run b that have a spike of the same cell in the other run within "
+        "± one time step, per time window, averaged over network seeds (band: the middle half of the seeds). Solid: "
+        "two backends on the same network; dashed: a backend against its own one-spike replicate (the chaos "
+        "reference). Points at window centres. Legend: seeds, and where the mean first falls below 0.5 (dotted)."
+    )
     need = ["comparison", "backend_a", "backend_b", "window_start_ms", "window_stop_ms", "matched_fraction", *WEIGHTS]
     d = divergence.copy() if divergence is not None else pd.DataFrame()
     if _has(d, *need):
@@ -500,17 +579,22 @@ def plot_divergence(divergence: pd.DataFrame, out_png, out_svg, title: str) -> N
         _empty_figure(out_png, out_svg, title, "no matched-spike windows (no runs, or no spikes)", caption)
         return
     d["centre"] = 0.5 * (d["window_start_ms"].astype(float) + d["window_stop_ms"].astype(float))
-    d["label"] = [f"{a} vs {b}" if c == "backends" else f"{a} vs its replicate"
-                  for a, b, c in zip(d["backend_a"], d["backend_b"], d["comparison"])]
+    d["label"] = [
+        f"{a} vs {b}" if c == "backends" else f"{a} vs its replicate"
+        for a, b, c in zip(d["backend_a"], d["backend_b"], d["comparison"])
+    ]
     d["is_rep"] = d["comparison"] != "backends"
     if "network_seed" not in d:
         d["network_seed"] = 0
     labels = list(dict.fromkeys(d.loc[~d["is_rep"], "label"])) + list(dict.fromkeys(d.loc[d["is_rep"], "label"]))
     backends = backend_order(d, column="backend_a")
     colors = backend_colors(list(dict.fromkeys(backends + backend_order(d, column="backend_b"))))
-    pair_colors = dict(zip([lab for lab in labels if " its " not in lab],
-                           ["black", "tab:red", "tab:olive", "tab:pink", "tab:gray", "tab:cyan", "navy", "gold", "teal",
-                            "sienna"] * 5))
+    pair_colors = dict(
+        zip(
+            [lab for lab in labels if " its " not in lab],
+            ["black", "tab:red", "tab:olive", "tab:pink", "tab:gray", "tab:cyan", "navy", "gold", "teal", "sienna"] * 5,
+        )
+    )
     centres = np.sort(d["centre"].unique())
     log_x = centres.size > 1 and centres[0] > 0 and centres[-1] / centres[0] >= 10
     weights = weight_sets(d)
@@ -533,10 +617,19 @@ def plot_divergence(divergence: pd.DataFrame, out_png, out_svg, title: str) -> N
             n_seeds = sel["network_seed"].nunique()
             rep = bool(sel["is_rep"].iloc[0])
             color = colors[str(sel["backend_a"].iloc[0])] if rep else pair_colors[label]
-            text = f"{label} ({n_seeds} seed{'s' if n_seeds != 1 else ''}" + \
-                (f"; < 0.5 from {t50:g} ms)" if np.isfinite(t50) else "; stays ≥ 0.5)")
-            ax.plot(mean.index, mean.to_numpy(), ls="--" if rep else "-", marker="s" if rep else "o", ms=4, lw=1.8, color=color,
-                    label=text)
+            text = f"{label} ({n_seeds} seed{'s' if n_seeds != 1 else ''}" + (
+                f"; < 0.5 from {t50:g} ms)" if np.isfinite(t50) else "; stays ≥ 0.5)"
+            )
+            ax.plot(
+                mean.index,
+                mean.to_numpy(),
+                ls="--" if rep else "-",
+                marker="s" if rep else "o",
+                ms=4,
+                lw=1.8,
+                color=color,
+                label=text,
+            )
             if n_seeds > 1:
                 ax.fill_between(mean.index, low.to_numpy(), high.to_numpy(), color=color, alpha=0.12, lw=0)
         ax.axhline(0.5, color="0.3", ls=":", lw=1.2)
@@ -553,8 +646,13 @@ def plot_divergence(divergence: pd.DataFrame, out_png, out_svg, title: str) -> N
         entries = len(ax.get_legend_handles_labels()[0])
         if entries:
             # below the panel: the curves may run anywhere inside it
-            ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=2 if entries > 3 else 1, fontsize=8,
-                      frameon=False)
+            ax.legend(
+                loc="upper center",
+                bbox_to_anchor=(0.5, -0.16),
+                ncols=2 if entries > 3 else 1,
+                fontsize=8,
+                frameon=False,
+            )
         else:
             placeholder(ax, "no windows at these weights")
     for ax in list(axes.flat)[n:]:

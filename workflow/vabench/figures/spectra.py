@@ -14,8 +14,11 @@ import pandas as pd  # noqa: E402
 from vabench.figures.backends import placeholder, save_figure  # noqa: E402
 from vabench.spectra import SIGNALS  # noqa: E402
 
-TITLES = {"exc_rate": "excitatory population rate", "inh_rate": "inhibitory population rate",
-          "lfp_proxy": "LFP proxy (summed |I_syn|, exc cells)"}
+TITLES = {
+    "exc_rate": "excitatory population rate",
+    "inh_rate": "inhibitory population rate",
+    "lfp_proxy": "LFP proxy (summed |I_syn|, exc cells)",
+}
 UNITS = {"exc_rate": "Hz²/Hz", "inh_rate": "Hz²/Hz", "lfp_proxy": "nA²/Hz"}
 
 
@@ -24,24 +27,45 @@ def plot_spectra(psd: pd.DataFrame, fits: pd.DataFrame, out_png, out_svg, freq_r
     weight_sets = sorted({(r.g_exc_nS, r.g_inh_nS) for r in fits.itertuples()})
     backends = list(dict.fromkeys(fits["backend"]))
     colours = dict(zip(backends, plt.rcParams["axes.prop_cycle"].by_key()["color"]))
-    fig, axes = plt.subplots(len(weight_sets), len(SIGNALS), figsize=(4.6 * len(SIGNALS), 3.6 * len(weight_sets)),
-                             squeeze=False, layout="constrained")
+    fig, axes = plt.subplots(
+        len(weight_sets),
+        len(SIGNALS),
+        figsize=(4.6 * len(SIGNALS), 3.6 * len(weight_sets)),
+        squeeze=False,
+        layout="constrained",
+    )
     for row, (ge, gi) in enumerate(weight_sets):
         for col, signal in enumerate(SIGNALS):
             ax = axes[row, col]
             drawn = False
             for backend in backends:
-                sel = (psd["backend"] == backend) & (psd["signal"] == signal) & (psd["g_exc_nS"] == ge) & (psd["g_inh_nS"] == gi)
+                sel = (
+                    (psd["backend"] == backend)
+                    & (psd["signal"] == signal)
+                    & (psd["g_exc_nS"] == ge)
+                    & (psd["g_inh_nS"] == gi)
+                )
                 p = psd[sel]
                 p = p[p["frequency_hz"] > 0]
                 if p.empty or not (p["power"] > 0).any():
                     continue
                 ax.loglog(p["frequency_hz"], p["power"], color=colours[backend], lw=1.2, label=backend)
-                fit = fits[(fits["backend"] == backend) & (fits["signal"] == signal) & (fits["g_exc_nS"] == ge) & (fits["g_inh_nS"] == gi)]
+                fit = fits[
+                    (fits["backend"] == backend)
+                    & (fits["signal"] == signal)
+                    & (fits["g_exc_nS"] == ge)
+                    & (fits["g_inh_nS"] == gi)
+                ]
                 if len(fit) and np.isfinite(fit["exponent"].iloc[0]):
                     f = np.geomspace(*freq_range_hz, 50)
-                    ax.loglog(f, 10 ** (fit["offset"].iloc[0] - fit["exponent"].iloc[0] * np.log10(f)), "--",
-                              color=colours[backend], lw=1, label=f"{backend} aperiodic, χ={fit['exponent'].iloc[0]:.2f}")
+                    ax.loglog(
+                        f,
+                        10 ** (fit["offset"].iloc[0] - fit["exponent"].iloc[0] * np.log10(f)),
+                        "--",
+                        color=colours[backend],
+                        lw=1,
+                        label=f"{backend} aperiodic, χ={fit['exponent'].iloc[0]:.2f}",
+                    )
                 drawn = True
             if drawn:
                 ax.axvspan(*freq_range_hz, color="0.93", zorder=0)

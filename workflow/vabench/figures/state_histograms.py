@@ -59,9 +59,17 @@ def plot_state_histograms(runs: list[dict], out_png, out_svg, title: str) -> Non
                 x = x[np.isfinite(x)]
                 if x.size == 0:
                     continue
-                ax.hist(x, bins=bins, density=True, histtype="stepfilled", alpha=0.45,
-                        color=COLORS[pop], edgecolor=COLORS[pop], linewidth=0.8,
-                        label=f"{LABELS[pop]} ({trace_array(tr, pop, var).shape[0]} cells)")
+                ax.hist(
+                    x,
+                    bins=bins,
+                    density=True,
+                    histtype="stepfilled",
+                    alpha=0.45,
+                    color=COLORS[pop],
+                    edgecolor=COLORS[pop],
+                    linewidth=0.8,
+                    label=f"{LABELS[pop]} ({trace_array(tr, pop, var).shape[0]} cells)",
+                )
                 drawn = True
             if drawn:
                 ax.legend(loc="upper right", fontsize=7, framealpha=0.8)
