@@ -75,6 +75,13 @@ def extract_block(recordings: list[tuple], analysis: dict, spectra_cfg: dict, ou
     """Extract every run of ``recordings`` ([(spikes.parquet, traces.npz or None, run.json),
     ...]) and write the block's tables: ``out`` maps ``cells``, ``pairs``, ``cell_summary`` and
     ``signals`` to their paths."""
+    import elephant.conversion  # noqa: F401  (the job's fixed cost, paid before its work: logged)
+    import elephant.spike_train_correlation  # noqa: F401
+    import elephant.statistics  # noqa: F401
+
+    from vabench.logs import log_ready
+
+    log_ready(log, f"extract, {len(recordings)} run(s)")
     runs = []
     for spikes_path, traces_path, run_json in recordings:
         run = extract_run(spikes_path, traces_path, run_json, analysis, spectra_cfg)

@@ -13,6 +13,26 @@ from pathlib import Path
 from vabench.io import DamagedFileError
 
 
+def process_age_s() -> float | None:
+    """Seconds since this process started (Linux /proc; None elsewhere): a job's fixed cost so
+    far (Python's start and the imports) when called before its work."""
+    try:
+        with open("/proc/self/stat") as fh:
+            start_ticks = int(fh.read().rsplit(")", 1)[1].split()[19])
+        with open("/proc/uptime") as fh:
+            uptime_s = float(fh.read().split()[0])
+        return max(uptime_s - start_ticks / os.sysconf("SC_CLK_TCK"), 0.0)
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def log_ready(log: logging.Logger, what: str) -> None:
+    """One log line: the job is ready to work, this long after its process started."""
+    age = process_age_s()
+    if age is not None:
+        log.info("%s: ready %.1f s after the process started (Python, imports, loading)", what, age)
+
+
 @contextlib.contextmanager
 def script_logging(log_path):
     log_path = Path(log_path)

@@ -50,10 +50,13 @@ def analyse_block(
 ) -> pd.DataFrame:
     """Summaries, PSDs and fits of every run of a block. ``runs``: [(spikes.parquet, run.json), ...]
     in the block's order; ``out`` maps ``summary``, ``psd`` and ``fooof`` to their paths."""
+    from vabench.logs import log_ready
     from vabench.runinfo import IDENTITY, read_run_info, run_identity
     from vabench.signals import read_signals
-    from vabench.spectra import run_spectra
+    from vabench.spectra import fooof_class, run_spectra
 
+    fooof_class()  # the job's fixed cost, paid before its work: logged
+    log_ready(log, f"run_statistics, {len(runs)} run(s)")
     cell_parts = pd.read_csv(cell_summary_path, sep="\t")
     signals = {tuple(ident[k] for k in IDENTITY): sig for ident, sig in read_signals(signals_path)}
     summaries, psds, fits = [], [], []

@@ -24,6 +24,7 @@ from pathlib import Path
 from vabench.backends import RunSpec, get_engine
 from vabench.config import config_hash
 from vabench.io import write_json
+from vabench.logs import log_ready
 from vabench.network import load_network
 from vabench.provenance import git_commit
 from vabench.recording import write_recordings
@@ -99,6 +100,7 @@ def run_points(
     n_syn = int(len(net["pre"]) + len(net["thalamic_pre"]))
     commit, versions = git_commit(), engine.versions()  # once per job: git runs two processes
     fixed_s = time.perf_counter() - t_job
+    log_ready(log, f"{backend}, {len(points)} point(s)")
     log.info(
         "%s: %d point(s) on %s (dt %g ms, delay %g ms, %g ms); engine ready and network loaded in %.1f s",
         backend,

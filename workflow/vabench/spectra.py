@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 
 class _NoPlotting:
-    """An import hook that refuses matplotlib (see :func:`_fooof_class`)."""
+    """An import hook that refuses matplotlib (see :func:`fooof_class`)."""
 
     def find_spec(self, name, path=None, target=None):
         if name == "matplotlib" or name.startswith("matplotlib."):
@@ -36,7 +36,7 @@ class _NoPlotting:
         return None
 
 
-def _fooof_class():
+def fooof_class():
     """``fooof.FOOOF``, imported without matplotlib where the process has not imported it:
     fooof 1.1 imports its plotting module at import (about 1 s for matplotlib) and skips it
     when the import fails (its ``safe_import``); fitting needs no plotting."""
@@ -79,7 +79,7 @@ def fit_fooof(
         peak_width_limits = (floor, max(20.0, 2.0 * floor))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        FOOOF = _fooof_class()
+        FOOOF = fooof_class()
         fm = FOOOF(
             peak_width_limits=list(peak_width_limits), max_n_peaks=max_n_peaks, aperiodic_mode="fixed", verbose=True
         )
