@@ -228,3 +228,17 @@ def test_two_jobs_at_once_build_once(tmp_path, tiny_config):
     assert outs[0]["n"] == outs[1]["n"]
     projects = [p for p in (tmp_path / "cache").iterdir() if p.is_dir()]
     assert len(projects) == 1 and (projects[0] / MANIFEST).is_file()
+
+
+def test_make_puts_ccache_in_front_of_the_compiler_where_installed(monkeypatch):
+    """Brian2 runs make in a shell: the compiler with ccache in front is one quoted word."""
+    from vabench.backends import brian2standalone_backend as b2sa
+
+    monkeypatch.setattr(b2sa.shutil, "which", lambda name: "/usr/bin/ccache" if name == "ccache" else None)
+    monkeypatch.delenv("CXX", raising=False)
+    assert b2sa.make_args()[1:] == ["CXX='ccache g++'"]
+    monkeypatch.setenv(b2sa.CCACHE_ENV, "0")
+    assert b2sa.make_args()[1:] == []
+    monkeypatch.delenv(b2sa.CCACHE_ENV)
+    monkeypatch.setattr(b2sa.shutil, "which", lambda name: None)
+    assert b2sa.make_args()[1:] == []
