@@ -38,3 +38,36 @@ def test_silent_run_gives_a_note_not_an_error():
     psd, fits = run_spectra(silent, CFG)
     assert len(psd) == 0
     assert list(fits["note"]) == ["constant signal", "constant signal", "no signal"]
+
+
+def test_exponent_cache_keeps_weight_sets_apart(tmp_path):
+    """The verdict's exponent fit is cached per backend, weight set, population and seeds: two
+    weight sets with exponents 0.8 and 2.0 give their own fits (a cache without the weights gave
+    the first set's exponent to both)."""
+    import pandas as pd
+
+    from vabench.analysis import mean_psd_exponent
+
+    freqs = np.arange(1.0, 200.0)
+    rows = []
+    for g_exc, exponent in ((4.0, 0.8), (8.0, 2.0)):
+        for signal in ("exc_rate", "inh_rate"):
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "backend": "nest",
+                        "g_exc_nS": g_exc,
+                        "g_inh_nS": 51.0,
+                        "network_seed": 1,
+                        "replicate": 0,
+                        "signal": signal,
+                        "frequency_hz": freqs,
+                        "power": freqs**-exponent,
+                    }
+                )
+            )
+    path = tmp_path / "psd.tsv"
+    pd.concat(rows).to_csv(path, sep="\t", index=False)
+    at = mean_psd_exponent([path], CFG)
+    assert at(4.0, 51.0)("nest", [1], "exc") == pytest.approx(0.8, abs=0.05)
+    assert at(8.0, 51.0)("nest", [1], "exc") == pytest.approx(2.0, abs=0.05)

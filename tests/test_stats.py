@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 from scipy.stats import variation
 
-from vabench.spiketrains import cell_table, cv_isi, isi_stats, pairwise_correlations
+from vabench.spiketrains import cell_table, cv_isi, isi_stats, isi_stats_of_cells, pairwise_correlations
 from vabench.stats import closing_rate, firing_rates, population_rate, run_summary, spike_count_chi2, survival_time
 
 ANALYSIS = {"t_start_ms": 0.0, "survival_bin_ms": 20.0, "sustained_min_rate_hz": 1.0, "min_spikes_cv": 3}
@@ -93,6 +93,20 @@ def test_cv_and_lv_from_elephant_match_the_definitions():
     assert lv == pytest.approx(3 * np.mean(((isi[:-1] - isi[1:]) / (isi[:-1] + isi[1:])) ** 2))
     assert lv == pytest.approx(1.0, abs=0.15)  # Poisson
     assert isi_stats(np.arange(0, 1000, 10.0)) == pytest.approx((0.0, 0.0), abs=1e-12)
+
+
+def test_cv_and_lv_of_all_cells_at_once_equal_elephant_cell_by_cell_bit_for_bit():
+    rng = np.random.default_rng(11)
+    n = 300
+    counts = rng.integers(0, 40, size=n)  # many cells share a spike count, some have 0-2 spikes
+    cells = np.repeat(np.arange(n), counts)
+    times = np.round(rng.uniform(0, 1000, size=cells.size), 1)  # on a 0.1 ms grid, as recorded
+    shuffle = rng.permutation(cells.size)  # in no order, as a recording may be
+    cvs, lvs = isi_stats_of_cells(times[shuffle], cells[shuffle], n + 5, min_spikes=4)
+    for c in range(n + 5):
+        t = times[cells == c]
+        expect = isi_stats(t, 4) if t.size >= 4 else (np.nan, np.nan)
+        assert np.array_equal([cvs[c], lvs[c]], expect, equal_nan=True), c  # exactly, not approximately
 
 
 def test_cv_needs_min_spikes_in_the_window():

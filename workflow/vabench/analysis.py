@@ -42,7 +42,7 @@ def mean_psd_exponent(psd_paths, spectra_cfg: dict):
 
     def at(g_exc, g_inh):
         def exponent_of(backend, seeds, population):
-            key = (backend, population, tuple(sorted(seeds)))
+            key = (backend, g_exc, g_inh, population, tuple(sorted(seeds)))  # one fit per weight set
             if key not in fits:
                 runs = [psds.get((backend, g_exc, g_inh, int(s), population)) for s in seeds]
                 if any(r is None for r in runs):

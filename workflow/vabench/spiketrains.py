@@ -40,6 +40,33 @@ def cv_isi(spike_times: np.ndarray, min_spikes: int = 3) -> float:
     return isi_stats(spike_times, min_spikes)[0]
 
 
+def isi_stats_of_cells(times: np.ndarray, cells: np.ndarray, n_cells: int, min_spikes: int = 3):
+    """(CV, LV) per cell, from spike ``times`` and their ``cells``; NaN below ``min_spikes`` (at least 3).
+
+    The same numbers as :func:`isi_stats` cell by cell, bit for bit (tested): cells with the same
+    spike count go through elephant's ``cv`` as one 2-D array, row by row, and through elephant's
+    ``lv`` formula written out for rows, because elephant's ``lv`` takes one train at a time and
+    a call per cell cost a map 0.2 s per point.
+    """
+    from elephant.statistics import cv
+
+    cvs = np.full(n_cells, np.nan)
+    lvs = np.full(n_cells, np.nan)
+    order = np.lexsort((times, cells))
+    times = np.asarray(times, dtype=float)[order]
+    counts = np.bincount(cells, minlength=n_cells)[:n_cells]
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    for k in np.unique(counts[counts >= max(min_spikes, 3)]):
+        which = np.flatnonzero(counts == k)
+        isi = np.diff(times[starts[which, None] + np.arange(k)], axis=1)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # quantities' deprecation notice inside elephant
+            cvs[which] = cv(isi, axis=1)
+        cv_i = np.diff(isi, axis=1) / (isi[:, :-1] + isi[:, 1:])  # elephant.statistics.lv, per row
+        lvs[which] = 3.0 * np.mean(np.power(cv_i, 2), axis=1)
+    return cvs, lvs
+
+
 def cell_table(
     spikes: pd.DataFrame, n_cells: dict, t_stop_ms: float, min_spikes_cv: int = 3, t_start_ms: float = 0.0
 ) -> pd.DataFrame:
@@ -48,12 +75,9 @@ def cell_table(
     frames = []
     for pop in POPULATIONS:
         sp = spikes[spikes["population"] == pop]
-        counts = np.bincount(sp["cell"].to_numpy(), minlength=n_cells[pop])[: n_cells[pop]]
-        cvs = np.full(n_cells[pop], np.nan)
-        lvs = np.full(n_cells[pop], np.nan)
-        for c, g in sp.groupby("cell", sort=True, observed=True):
-            if len(g) >= min_spikes_cv:
-                cvs[int(c)], lvs[int(c)] = isi_stats(g["time_ms"].to_numpy(), min_spikes_cv)
+        cells = sp["cell"].to_numpy().astype(np.int64)
+        counts = np.bincount(cells, minlength=n_cells[pop])[: n_cells[pop]]
+        cvs, lvs = isi_stats_of_cells(sp["time_ms"].to_numpy(), cells, n_cells[pop], min_spikes_cv)
         frames.append(
             pd.DataFrame(
                 {
