@@ -54,8 +54,10 @@ results/report.html: $(wildcard results/config.yaml results/stats/*.tsv results/
 dry-run: setup
 	$(BIN)/snakemake -n --cores $(CORES) $(SNAKEMAKE_ARGS)
 
+# TEST_WORKERS test files at a time (pytest-xdist, whole files per worker); TEST_WORKERS=0 runs them one by one
+TEST_WORKERS ?= $(CORES)
 test: setup
-	$(BIN)/python -m pytest -v -rs --durations=15 tests
+	$(BIN)/python -m pytest -v -rs --durations=15 -n $(TEST_WORKERS) --dist loadfile tests
 
 # every rule in the conda env its `conda:` line names: `snakemake --sdm conda` on a tiny study, with
 # tools/pip-conda (a stand-in conda for machines without conda) building each envs/*.yaml from its

@@ -11,6 +11,14 @@ from vabench.network import build_network, save_network
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "tests" / "data" / "tiny.yaml"
 WORKFLOW_FILES = ("Snakefile", "workflow", "config", "envs", "resources")
+# the longest test files (CI durations), started first so that `make test`'s two workers
+# (pytest-xdist, a file per worker) finish together
+SLOW_FIRST = ("test_envs.py", "test_workflow.py", "test_slurm.py", "test_backends.py", "test_reliability.py")
+
+
+def pytest_collection_modifyitems(items):
+    rank = {name: i for i, name in enumerate(SLOW_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(SLOW_FIRST)))
 
 
 def copy_workflow(dest: Path) -> Path:
