@@ -84,9 +84,9 @@ def test_agreement_tables(tiny_study):
         "cv_dist",
         "corr_dist",
     }
-    # 2 seeds are fewer than compare.min_seeds: nothing may be called equivalent or different yet
+    # 2 seeds: fewer than compare.min_seeds (equivalent) and than the 3 that may call a row different
     assert (table["verdict"] == "inconclusive").all(), table[table.verdict != "inconclusive"].to_string()
-    assert (table["seeds_needed"].dropna() >= 5).all() and table["seeds_needed"].notna().any()
+    assert (table["seeds_needed"].dropna() >= 3).all() and table["seeds_needed"].notna().any()
     pairs = pd.read_csv(tiny_study / "results/stats/agreement_pairs.tsv", sep="\t")
     assert len(pairs) == len(BACKENDS) * (len(BACKENDS) - 1) // 2 * 2  # backend pairs x weight sets
     assert set(pairs["sustained_a"]) <= {"0/2", "1/2", "2/2"}
