@@ -111,6 +111,16 @@ def test_same_simulator_noise_is_never_different_and_equivalent_with_enough_seed
     assert v[("nest", "neuron", "all", "survival")] == "equivalent"
 
 
+def test_rate_margin_is_the_same_whichever_backend_is_listed_first():
+    summary = ensemble(np.random.default_rng(7), 10, ["nest", "brian2"], rate_scale={"brian2": 1.3})
+    ab = agreement_table(summary, ["nest", "brian2"], COMPARE)
+    ba = agreement_table(summary, ["brian2", "nest"], COMPARE)
+    pick = lambda t: t[(t.statistic == "rate") & (t.population == "exc")].iloc[0]  # noqa: E731
+    assert pick(ab).margin == pytest.approx(pick(ba).margin)
+    assert pick(ab).margin == pytest.approx(0.1 * (pick(ab).a_mean + pick(ab).b_mean) / 2)
+    assert pick(ab).estimate == pytest.approx(-pick(ba).estimate)
+
+
 def test_few_seeds_are_inconclusive_and_say_how_many_would_do():
     rng = np.random.default_rng(1)
     table = agreement_table(ensemble(rng, 4, ["nest", "neuron"], noise_hz=2.0), ["nest", "neuron"], COMPARE)
@@ -157,6 +167,31 @@ def test_distributions_against_the_replicate_baseline():
     v = verdicts(agreement_table(summary, ["nest", "neuron", "brian2"], COMPARE, values))
     assert v[("nest", "neuron", "exc", "rate_dist")] == "equivalent"
     assert v[("nest", "brian2", "exc", "rate_dist")] == "different"
+
+
+def test_a_replicate_that_died_is_left_out_of_the_baseline():
+    """A replicate whose activity died is another state, not the one-spike spread: it would widen
+    the baseline (its rates are all zero) and hide a 12 % shift. Left out, and counted."""
+    rng = np.random.default_rng(6)
+    summary = ensemble(rng, 19, ["nest", "neuron"], replicates=1)
+    dead = (summary.backend == "nest") & (summary.network_seed == 3) & (summary.replicate == 1)
+    summary.loc[dead, ["sustained", "survival_ms"]] = [False, 120.0]
+    base = {s: rng.gamma(2.0, 7.0, 400) for s in range(19)}
+
+    def values(backend, seed, rep, kind, pop, col):
+        if backend == "nest" and seed == 3 and rep == 1:
+            return np.zeros(400)  # died at 120 ms: no spikes in the analysis window
+        x = base[seed] * (1 + 0.05 * rng.standard_normal(400))
+        return x * (1.12 if backend == "neuron" and rep == 0 else 1.0)
+
+    table = agreement_table(summary, ["nest", "neuron"], COMPARE, values)
+    row = table[(table.statistic == "rate_dist") & (table.population == "exc")].iloc[0]
+    assert row.verdict == "different", row.to_dict()
+    assert "baseline from 37 of 38 replicates" in row.reason
+    alive = summary[~dead]  # the same ensemble without that replicate: the same margin
+    again = agreement_table(alive, ["nest", "neuron"], COMPARE, values)
+    same = again[(again.statistic == "rate_dist") & (again.population == "exc")].iloc[0]
+    assert row.margin == pytest.approx(same.margin, rel=0.05)
 
 
 def test_no_replicates_makes_distributions_inconclusive_with_a_reason():
@@ -236,9 +271,10 @@ def test_false_different_per_pair_stays_below_one_minus_ci_level_at_few_seeds():
 
 
 def test_false_equivalent_per_pair_stays_below_five_percent_at_the_margin():
-    """Rates 10 % apart (the margin) on both populations: the pair is falsely `equivalent` at
-    most 5 % of the time (TOST at 5 % per side; every row of the pair must be equivalent)."""
-    rates = pair_verdicts(np.random.default_rng(12), 200, 20, rate_scale={"neuron": 1.1})
+    """Rates apart by the margin (10 % of the mean of both: b = a * 1.05 / 0.95) on both
+    populations: the pair is falsely `equivalent` at most 5 % of the time (TOST at 5 % per side;
+    every row of the pair must be equivalent)."""
+    rates = pair_verdicts(np.random.default_rng(12), 200, 20, rate_scale={"neuron": 1.05 / 0.95})
     print(f"rates at the margin, 20 seeds: {rates}")
     assert rates["equivalent"] <= 0.08
 

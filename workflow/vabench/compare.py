@@ -42,7 +42,7 @@ import pandas as pd
 from scipy import stats
 
 VERDICTS = ("equivalent", "inconclusive", "different")
-MEANS = {  # statistic: (summary column, margin key, margin relative to backend a's mean)
+MEANS = {  # statistic: (summary column, margin key, margin relative to the mean of both backends)
     "rate": ("rate_hz", "rate_margin_rel", True),
     "cv": ("cv_isi", "cv_margin", False),
     "lv": ("lv", "lv_margin", False),
@@ -311,6 +311,23 @@ def bootstrap_exponent(
     return ea, eb, eb - ea, lo, hi, float(diffs.std(ddof=1)), interval
 
 
+def replicates_that_count(summary: pd.DataFrame, backends, seeds) -> tuple[dict, int]:
+    """({backend: {seed: [replicate numbers]}}, how many replicates there were) for the baseline
+    of the distribution tests: a replicate counts when its activity lasted as long as its
+    parent's (a replicate that died is another state, not the one-spike spread of this one)."""
+    keys = ["backend", "network_seed", "replicate"]
+    exc = summary[summary["population"] == "exc"].drop_duplicates(keys).set_index(keys).sort_index()
+    out, total = {}, 0
+    for backend in backends:
+        out[backend] = {}
+        for s in seeds:
+            parent = float(exc.loc[(backend, s, 0), "survival_ms"])
+            reps = [r for r in exc.loc[(backend, s)].index if r != 0]
+            total += len(reps)
+            out[backend][s] = [r for r in reps if float(exc.loc[(backend, s, r), "survival_ms"]) >= parent]
+    return out, total
+
+
 def compare_backends(
     summary: pd.DataFrame, a: str, b: str, compare: dict, distributions=None, exponent_of=None
 ) -> list[dict]:
@@ -368,6 +385,13 @@ def compare_backends(
     )
 
     both = [s for s in seeds if bool(sa.loc[s, "sustained"]) and bool(sb.loc[s, "sustained"])]
+    alive_replicates, n_replicates = replicates_that_count(summary, (a, b), both)
+    n_used = sum(len(r) for k in (a, b) for r in alive_replicates[k].values())
+    replicates_note = (
+        f"baseline from {n_used} of {n_replicates} replicates (the others died before their parent)"
+        if n_used < n_replicates
+        else f"baseline from {n_used} replicates"
+    )
     for pop in ("exc", "inh"):
         for stat, (col, margin_key, relative) in MEANS.items():
             if col not in per[a].columns or col not in per[b].columns:
@@ -377,7 +401,10 @@ def compare_backends(
             ok = np.isfinite(va) & np.isfinite(vb)
             va, vb = va[ok], vb[ok]
             est, lo, hi, sd, p = mean_difference(vb - va, ci)
-            margin = compare[margin_key] * (float(np.mean(va)) if relative and va.size else 1.0)
+            # relative to both sides, so that the margin does not depend on which backend is listed first
+            margin = compare[margin_key] * (
+                (float(np.mean(va)) + float(np.mean(vb))) / 2 if relative and va.size else 1.0
+            )
             reason = "" if va.size >= 2 else f"only {va.size} seed(s) where both sustained"
             rows.append(
                 _row(
@@ -432,7 +459,7 @@ def compare_backends(
                 xa, xb = distributions(a, s, 0, kind, pop, col), distributions(b, s, 0, kind, pop, col)
                 selfs = []
                 for backend, ref in ((a, xa), (b, xb)):
-                    for rep in range(1, 1 + int(summary["replicate"].max())):
+                    for rep in alive_replicates[backend].get(s, []):
                         xr = distributions(backend, s, rep, kind, pop, col)
                         if xr is not None:
                             selfs.append(wasserstein(ref, xr))
@@ -470,6 +497,7 @@ def compare_backends(
                     interval=t_interval(np.array(excess)),
                     one_sided=True,
                     reason=reason,
+                    detail=replicates_note if n_replicates else "",
                 )
             )
     return _decide(rows, compare)
