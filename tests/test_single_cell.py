@@ -47,10 +47,12 @@ import pytest
 import yaml
 
 from vabench.scenarios import (
+    CLAMP_SCENARIOS,
     INPUT_STEP_OFFSET,
     SCENARIOS,
     STEP_SCENARIOS,
     TIMING_SPIKES_MS,
+    clamped_isi_ms,
     input_step_offset,
     missing_modules,
     reference,
@@ -93,7 +95,7 @@ def runs():
                 cache[key] = run_backend_subprocess(
                     backend,
                     CELL,
-                    {**ALL_SCENARIOS, **STEP_SCENARIOS},
+                    {**ALL_SCENARIOS, **STEP_SCENARIOS, **CLAMP_SCENARIOS},
                     dt_ms=DT_MS,
                     delay_ms=delay_ms,
                     t_stop_ms=T_STOP_MS,
@@ -298,9 +300,10 @@ def test_reported_first_spike_time_is_the_same_on_every_backend(runs):
     input's first spike is reported at the same time (10.6 ms) on every installed backend.
 
     Not asserted, measured: the second spike (after the 5 ms refractory clamp) is reported at
-    16.9 ms on NEST and NEURON but 16.8 ms on Brian2 (all three), exact 16.835 ms. Brian2 releases v
-    from the clamp at the same reported time as NEST, but its conductance, having arrived one
-    step later, has decayed one step less, so it reaches threshold sooner.
+    16.9 ms on NEST, NEURON, brian2-native and brian2-standalone but 16.8 ms on PyNN's Brian2,
+    exact 16.835 ms. The cause is the clamp, not the input's step: PyNN's Brian2 holds v for
+    tau_refrac - dt (test_refractory_clamp_lasts_tau_refrac); our Brian2 engines, given
+    tau_refrac + dt, release v one step later and fire at 16.9 ms like NEST.
     """
     first = {}
     for backend in BACKENDS:
@@ -309,3 +312,30 @@ def test_reported_first_spike_time_is_the_same_on_every_backend(runs):
     if len(first) < 2:
         pytest.skip(f"fewer than two backends installed: {sorted(first)}")
     assert max(first.values()) - min(first.values()) < 1e-6, first
+
+
+# PyNN's Brian2 backend keeps Brian2's own convention (the clamp one step short); our Brian2
+# engines give Brian2 tau_refrac + dt (vabench.backends.brian2native_backend.refractory).
+SHORT_CLAMP = pytest.mark.xfail(
+    strict=True,
+    reason="PyNN's Brian2: clamp tau_refrac - dt (measured ISI 7.1 ms at dt 0.1, 7.0 ms at dt 1 ms; NEST 7.2 and 8)",
+)
+
+
+@pytest.mark.parametrize("dt_ms", [DT_MS, 1.0])
+@pytest.mark.parametrize(
+    "backend", ["nest", "neuron", pytest.param("brian2", marks=SHORT_CLAMP), "brian2-native", "brian2-standalone"]
+)
+def test_refractory_clamp_lasts_tau_refrac(runs, backend, dt_ms):
+    """Under a 1 nA step the cell fires every tau_refrac + 2.107 ms; on the dt grid, every
+    clamped_isi_ms (7.2 ms at dt 0.1, 8 ms at dt 1): the clamp lasts tau_refrac on every engine.
+    At dt 1 ms a clamp one step short is 20 % of the shortest ISI (Brian2's excess rate there)."""
+    if dt_ms == DT_MS:
+        rec = runs(backend)["clamp"]
+    else:
+        if missing_modules(backend):
+            pytest.skip(f"{backend} not installed")
+        rec = run_backend_subprocess(backend, CELL, CLAMP_SCENARIOS, dt_ms=dt_ms, delay_ms=1.0, t_stop_ms=60.0)["clamp"]
+    isi = np.diff(rec["spikes"])
+    assert len(isi) >= 5
+    np.testing.assert_allclose(isi, clamped_isi_ms(CELL, 1.0, dt_ms), atol=1e-6, err_msg=f"{backend} at dt {dt_ms}")

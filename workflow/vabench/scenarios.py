@@ -51,6 +51,22 @@ STEP_SCENARIOS = {
     "step": {"receptor": "excitatory", "weight_nS": 0.0, "spike_ms": 0.0, "i_offset_nA": 0.15},
 }
 
+# The refractory clamp: a 1 nA step drives the cell from v_reset to threshold in
+# tau_m ln((v_inf - v_reset) / (v_inf - v_thresh)) = 2.107 ms (v_inf = v_rest + i tau_m / c_m = 40 mV),
+# so it fires every tau_refrac + 2.107 ms: 7.107 ms. On a grid the ISI is the first step at or
+# after that (NEST, NEURON); an ISI one step shorter means a clamp one step short.
+CLAMP_SCENARIOS = {
+    "clamp": {"receptor": "excitatory", "weight_nS": 0.0, "spike_ms": 0.0, "i_offset_nA": 1.0},
+}
+
+
+def clamped_isi_ms(cell: dict, i_nA: float, dt_ms: float) -> float:
+    """The ISI under a constant current, on a grid of ``dt_ms``, with a clamp of tau_refrac."""
+    v_inf = cell["v_rest"] + i_nA * cell["tau_m"] / cell["cm"]
+    exact = cell["tau_refrac"] + cell["tau_m"] * np.log((v_inf - cell["v_reset"]) / (v_inf - cell["v_thresh"]))
+    return float(np.ceil(exact / dt_ms - 1e-9) * dt_ms)
+
+
 # Stored spike times (ms) for the input-timing check: off the binary grid on purpose (10.3 and
 # 0.1-multiples are not exact binary floats), so float rounding of time + delay would show.
 TIMING_SPIKES_MS = (3.3, 7.7, 10.0, 12.9, 25.1, 33.3, 40.6)

@@ -56,7 +56,7 @@ import numpy as np
 
 from vabench.backends._util import package_versions
 from vabench.backends.base import Engine, RunSpec
-from vabench.backends.brian2native_backend import EQUATIONS, namespace, projections
+from vabench.backends.brian2native_backend import EQUATIONS, namespace, projections, refractory
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ def _define_model(b2, net: dict, spec: dict) -> dict:
         EQUATIONS,
         threshold="v > v_thresh",
         reset="v = v_reset",
-        refractory=cell["tau_refrac"] * b2.ms,
+        refractory=refractory(cell, spec["dt_ms"]),
         method=spec["method"],
         namespace=namespace(cell),
         name="neurons",
@@ -134,7 +134,7 @@ def _define_single_cells(b2, scenarios: dict, spec: dict) -> dict:
         EQUATIONS,
         threshold="v > v_thresh",
         reset="v = v_reset",
-        refractory=cell["tau_refrac"] * b2.ms,
+        refractory=refractory(cell, spec["dt_ms"]),
         method=spec["method"],
         namespace=namespace(cell),
         name="neurons",
@@ -220,7 +220,7 @@ def _input_values(times_ms, sources, shape, dt_ms: float, t_stop_ms: float, dtyp
 
 def _spec(spec: RunSpec, net: dict) -> dict:
     """Everything compiled in besides the network arrays (all of it goes into the cache key)."""
-    code = "".join(inspect.getsource(f) for f in (_define_model, namespace, projections))
+    code = "".join(inspect.getsource(f) for f in (_define_model, namespace, projections, refractory))
     threads = max(int(spec.threads or 1), 1)
     return {
         "engine": "brian2-standalone",
