@@ -243,6 +243,21 @@ def test_spectral_exponent_by_paired_bootstrap_of_the_mean_psd():
     assert same[3] > -0.3 and same[4] < 0.3  # inside the default margin: equivalent
     shifted = compare_module.bootstrap_exponent(exponent_of(0.5), "a", "b", list(range(12)), "exc", 0.9)
     assert shifted[2] == pytest.approx(0.5, abs=0.05) and shifted[3] > 0.3  # wholly outside: different
+    assert same[7] == shifted[7] == 0  # no fit failed
+
+
+def test_failed_bootstrap_fits_are_counted_in_the_reason():
+    """A resample whose fit fails (NaN) is dropped from the interval and counted, not lost silently."""
+    rng = np.random.default_rng(8)
+    summary = ensemble(rng, 8, ["nest", "neuron"])
+    calls = iter(range(10**6))
+
+    def exponent_of(backend, seeds, population):
+        return float("nan") if next(calls) % 10 == 3 else 0.8 + rng.normal(0, 0.01)
+
+    table = agreement_table(summary, ["nest", "neuron"], COMPARE, exponent_of=exponent_of)
+    row = table[(table.statistic == "exponent") & (table.population == "exc")].iloc[0]
+    assert "bootstrap fits failed" in row.reason and row.verdict == "equivalent", row.to_dict()
 
 
 def pair_verdicts(rng, draws, n_seeds, **kwargs):

@@ -285,9 +285,9 @@ def bootstrap_exponent(
     ci_level: float,
     resamples: int = BOOTSTRAP_RESAMPLES,
     seed: int = 0,
-) -> tuple[float, float, float, float, float, float, callable]:
-    """(exponent of a, of b, b - a, ci_low, ci_high, bootstrap SD, level -> interval) of the
-    mean-PSD exponent.
+) -> tuple[float, float, float, float, float, float, callable, int]:
+    """(exponent of a, of b, b - a, ci_low, ci_high, bootstrap SD, level -> interval, resamples
+    whose fit failed) of the mean-PSD exponent.
 
     ``exponent_of(backend, seeds, population)`` fits the PSD averaged over ``seeds`` (a seed may
     repeat). The seeds are resampled together for both backends (paired); percentile interval.
@@ -300,15 +300,16 @@ def bootstrap_exponent(
         diffs.append(exponent_of(b, pick, population) - exponent_of(a, pick, population))
     diffs = np.asarray(diffs, float)
     diffs = diffs[np.isfinite(diffs)]
+    failed = resamples - diffs.size
     if diffs.size < resamples // 2:
-        return ea, eb, eb - ea, float("nan"), float("nan"), float("nan"), None
+        return ea, eb, eb - ea, float("nan"), float("nan"), float("nan"), None, failed
 
     def interval(level):
         tail = (1 - level) / 2 * 100
         return tuple(float(x) for x in np.percentile(diffs, [tail, 100 - tail]))
 
     lo, hi = interval(ci_level)
-    return ea, eb, eb - ea, lo, hi, float(diffs.std(ddof=1)), interval
+    return ea, eb, eb - ea, lo, hi, float(diffs.std(ddof=1)), interval, failed
 
 
 def replicates_that_count(summary: pd.DataFrame, backends, seeds) -> tuple[dict, int]:
@@ -425,9 +426,9 @@ def compare_backends(
                 )
             )
         if exponent_of is not None:
-            boot = None
+            boot, failed = None, 0
             if len(both) >= 2:
-                ea, eb, est, lo, hi, boot_sd, boot = bootstrap_exponent(exponent_of, a, b, both, pop, ci)
+                ea, eb, est, lo, hi, boot_sd, boot, failed = bootstrap_exponent(exponent_of, a, b, both, pop, ci)
             else:
                 ea = eb = est = lo = hi = boot_sd = float("nan")
             reason = "" if len(both) >= 2 else f"only {len(both)} seed(s) where both sustained"
@@ -449,6 +450,7 @@ def compare_backends(
                     reason=reason,
                     # the percentile bootstrap undercovers at few seeds: different only from min_seeds
                     min_seeds_different=max(compare.get("min_seeds", 2), MIN_SEEDS_DIFFERENT),
+                    detail=f"{failed} of {BOOTSTRAP_RESAMPLES} bootstrap fits failed" if failed else "",
                 )
             )
         if distributions is None:
