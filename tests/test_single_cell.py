@@ -338,4 +338,4 @@ def test_refractory_clamp_lasts_tau_refrac(runs, backend, dt_ms):
         rec = run_backend_subprocess(backend, CELL, CLAMP_SCENARIOS, dt_ms=dt_ms, delay_ms=1.0, t_stop_ms=60.0)["clamp"]
     isi = np.diff(rec["spikes"])
     assert len(isi) >= 5
-    np.testing.assert_allclose(isi, clamped_isi_ms(CELL, 1.0, dt_ms), atol=1e-6, err_msg=f"{backend} at dt {dt_ms}")
+    np.testing.assert_allclose(isi, clamped_isi_ms(CELL, dt_ms), atol=1e-6, err_msg=f"{backend} at dt {dt_ms}")

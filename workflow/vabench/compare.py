@@ -100,7 +100,8 @@ def seeds_to_settle(
         return float("nan")
     if sd == 0:
         return float(n_min)
-    # t >= z: the normal-quantile n is a lower bound; search up from it, 64 candidates at a time
+    # written here: scipy has no power solver. t >= z, so the normal-quantile n is a lower bound;
+    # search up from it, 64 candidates at a time
     z = stats.norm.ppf(1 - alpha) + stats.norm.ppf(POWER)
     start = max(n_min, 2, int((z * sd / gap) ** 2))
     while start < 1_000_000:
@@ -356,7 +357,8 @@ def compare_backends(
     # survival: network level (the same for both populations)
     sa = per[a].xs("exc", level="population").loc[seeds]
     sb = per[b].xs("exc", level="population").loc[seeds]
-    sv = paired_survival(sa["sustained"].to_numpy(bool), sb["sustained"].to_numpy(bool), ci)
+    sus_a, sus_b = sa["sustained"].to_numpy(bool), sb["sustained"].to_numpy(bool)
+    sv = paired_survival(sus_a, sus_b, ci)
     lr = logrank_p(sa["survival_ms"], sa["sustained"], sb["survival_ms"], sb["sustained"])
     reason = (
         f"{int(sa['sustained'].sum())}/{len(seeds)} vs {int(sb['sustained'].sum())}/{len(seeds)} sustained; "
@@ -376,10 +378,7 @@ def compare_backends(
             compare["survival_margin"],
             sv["p_value"],
             sv["sd"],
-            interval=lambda level: tuple(
-                paired_survival(sa["sustained"].to_numpy(bool), sb["sustained"].to_numpy(bool), level)[k]
-                for k in ("ci_low", "ci_high")
-            ),
+            interval=lambda level: tuple(paired_survival(sus_a, sus_b, level)[k] for k in ("ci_low", "ci_high")),
             reason="" if len(seeds) >= 2 else f"only {len(seeds)} paired seed(s)",
             detail=reason,
         )

@@ -60,11 +60,11 @@ CLAMP_SCENARIOS = {
 }
 
 
-def clamped_isi_ms(cell: dict, i_nA: float, dt_ms: float) -> float:
-    """The ISI under a constant current, on a grid of ``dt_ms``, with a clamp of tau_refrac."""
-    v_inf = cell["v_rest"] + i_nA * cell["tau_m"] / cell["cm"]
-    exact = cell["tau_refrac"] + cell["tau_m"] * np.log((v_inf - cell["v_reset"]) / (v_inf - cell["v_thresh"]))
-    return float(np.ceil(exact / dt_ms - 1e-9) * dt_ms)
+def clamped_isi_ms(cell: dict, dt_ms: float, t_stop_ms: float = 60.0) -> float:
+    """The ISI of CLAMP_SCENARIOS["clamp"] on a grid of ``dt_ms``: the first step at or after the
+    reference's (:func:`reference_for`, a clamp of exactly tau_refrac) ISI."""
+    spikes = reference_for(cell, CLAMP_SCENARIOS["clamp"], 0.0, dt_ms, t_stop_ms)["spikes"]
+    return float(np.ceil(np.diff(spikes)[0] / dt_ms - 1e-9) * dt_ms)
 
 
 # Stored spike times (ms) for the input-timing check: off the binary grid on purpose (10.3 and
