@@ -157,7 +157,10 @@ def divergence_table(spike_paths, run_paths, windows_ms, out) -> pd.DataFrame:
             }
             for r in divergence_rows(spikes_a, read_spikes(runs[(g_exc, g_inh, seed, rep_b, b)][0]), tol, windows_ms):
                 rows.append(dict(base, **r))
-    table = pd.DataFrame(rows)
+    # a study with one backend and no replicates has nothing to pair: the table keeps its header
+    columns = ["g_exc_nS", "g_inh_nS", "network_seed", "comparison", "backend_a", "backend_b", "replicate_b"]
+    columns += ["window_start_ms", "window_stop_ms", "n_a", "n_b", "matched_fraction"]
+    table = pd.DataFrame(rows, columns=columns)
     write_tsv(out, table)
     if len(table):
         mean = table.groupby(["comparison", "window_start_ms", "window_stop_ms"])["matched_fraction"].mean().unstack(0)

@@ -515,6 +515,20 @@ def agreement_table(
     rows = []
     for (g_exc, g_inh), runs in summary.groupby(["g_exc_nS", "g_inh_nS"], sort=True):
         present = [k for k in backends if k in set(runs["backend"])]
+        if len(present) < 2:  # a study of one engine: the table says so rather than staying empty
+            rows.append(
+                {
+                    "g_exc_nS": g_exc,
+                    "g_inh_nS": g_inh,
+                    "backend_a": present[0] if present else "none",
+                    "backend_b": "none",
+                    "population": "all",
+                    "statistic": "all",
+                    "n_seeds": 0,
+                    "verdict": "inconclusive",
+                    "reason": f"one engine only ({', '.join(present) or 'no runs'}): no pair of simulators to compare",
+                }
+            )
         for a, b in itertools.combinations(present, 2):
             notes = (
                 runs.loc[runs["backend"].isin([a, b]), "note"].fillna("") if "note" in runs else pd.Series(dtype=str)

@@ -6,6 +6,8 @@ ISI histograms (exc, inh; logarithmic bins), CV(ISI) histograms (exc, inh).
 
 from __future__ import annotations
 
+import textwrap
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -243,11 +245,15 @@ def plot_backends(
         ncols,
         figsize=(4.3 * ncols + 0.6, 16.0),
         sharex="row",
-        sharey="row",
         squeeze=False,
         layout="constrained",
         gridspec_kw={"height_ratios": [1.0, 1.6, 1.0, 1.0, 1.0, 1.0]},
     )
+    # v and raster share their scale across columns; each ISI / CV histogram keeps its own counts, so a
+    # quiet column beside a runaway one is not drawn as a flat line
+    for row in (0, 1):
+        for ax in axes[row, 1:]:
+            ax.sharey(axes[row, 0])
     isi_bins = np.logspace(0.0, np.log10(max(1000.0, float(t_stop_ms))), 40)
     for col, run in enumerate(runs):
         note = run.get("note") or None
@@ -265,9 +271,8 @@ def plot_backends(
     for ax in axes.flat:
         # shared axes hide inner tick labels; every panel keeps its own labels
         ax.tick_params(labelleft=True, labelbottom=True, labelsize=8)
-    fig.suptitle(title, fontsize=14)
+    # a long title wrapped to the figure's width (one line ran off both edges of a one-column figure)
+    fig.suptitle("\n".join(textwrap.wrap(title, width=int(38 * ncols + 8))), fontsize=14)
     if caption:
-        import textwrap
-
         fig.supxlabel("\n".join(textwrap.wrap(caption, width=int(40 * ncols + 20))), fontsize=10, ha="center")
     save_figure(fig, out_png, out_svg)

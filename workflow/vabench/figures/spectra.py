@@ -24,7 +24,14 @@ UNITS = {"exc_rate": "Hz²/Hz", "inh_rate": "Hz²/Hz", "lfp_proxy": "nA²/Hz"}
 
 def plot_spectra(psd: pd.DataFrame, fits: pd.DataFrame, out_png, out_svg, freq_range_hz, title: str) -> None:
     """``psd`` and ``fits``: the per-run tables of every run concatenated."""
-    weight_sets = sorted({(r.g_exc_nS, r.g_inh_nS) for r in fits.itertuples()})
+    weight_sets = sorted({(r.g_exc_nS, r.g_inh_nS) for r in fits.itertuples()}) if len(fits) else []
+    if not weight_sets:  # no run sustained, or only runs without spikes: a figure that says so
+        fig, ax = plt.subplots(figsize=(8, 3), layout="constrained")
+        ax.set_axis_off()
+        placeholder(ax, "no power spectra: no run had activity to analyse\n(none sustained, or no spikes)")
+        fig.suptitle(title)
+        save_figure(fig, out_png, out_svg)
+        return
     backends = list(dict.fromkeys(fits["backend"]))
     colours = dict(zip(backends, plt.rcParams["axes.prop_cycle"].by_key()["color"]))
     fig, axes = plt.subplots(
