@@ -104,6 +104,7 @@ def input_step_offset(t_ms, v_mV, spike_ms: float, delay_ms: float, dt_ms: float
 
 
 RTOL, ATOL = 1e-10, 1e-12
+_PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent)
 
 
 # ---------------------------------------------------------------------------- reference solution
@@ -263,7 +264,12 @@ def run_backend_subprocess(
             capture_output=True,
             text=True,
             timeout=timeout_s,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            # the package's folder on the path: a Snakemake script's process has it only in sys.path
+            env={
+                **os.environ,
+                "PYTHONUNBUFFERED": "1",
+                "PYTHONPATH": os.pathsep.join(filter(None, (_PACKAGE_ROOT, os.environ.get("PYTHONPATH")))),
+            },
         )
         if proc.returncode != 0:
             raise RuntimeError(f"{backend} single-cell run failed ({proc.returncode}):\n{proc.stderr[-4000:]}")

@@ -26,6 +26,7 @@ Each engine class declares:
   it with a fresh build); otherwise every point is a fresh build in the same process;
 - ``input_step_offset``: the step at whose start a stored input spike takes effect,
   counted from round((t + delay) / dt) (measured by tests/test_single_cell.py);
+- ``integration``: how it integrates the equations, in words (the conventions table);
 - ``summary``: one line for the docs.
 
 Its environment is ``envs/simulate-<name>.yaml``; a test checks that every engine has one
@@ -114,6 +115,7 @@ class Engine(abc.ABC):
     can_reweight: ClassVar[bool] = False
     input_step_offset: ClassVar[int] = 0
     summary: ClassVar[str] = ""
+    integration: ClassVar[str] = ""
     requires: ClassVar[tuple[str, ...]] = ()  # top-level modules the engine imports (checked without importing)
     # compiles code on its first run on a machine (cached after): the bench runs it once untimed first
     warm_up: ClassVar[bool] = False
@@ -129,6 +131,12 @@ class Engine(abc.ABC):
         """The single-cell scenarios of :mod:`vabench.scenarios` (one cell each, one stored input
         spike): ``{scenario: {"t": [ms], "v": [mV], "spikes": [ms]}}``. Optional."""
         raise NotImplementedError(f"{self.name} does not run single-cell scenarios")
+
+    @classmethod
+    def integration_scheme(cls, spec: RunSpec) -> str:
+        """How this engine integrates the equations under ``spec`` (an engine whose scheme is a
+        config choice overrides this)."""
+        return cls.integration
 
     @classmethod
     def env_file(cls) -> str:

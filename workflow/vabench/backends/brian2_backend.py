@@ -20,6 +20,8 @@ class Brian2Engine(PyNNEngine):
     pynn_module = "pyNN.brian2"
     requires = ("pyNN", "brian2")
     summary = "Brian2 through PyNN; forward Euler (fixed by PyNN), numpy code generation"
+    # PyNN asks Brian2 for (exact, euler, heun); v's equation has g * v terms, so Brian2 logs "using method 'euler'"
+    integration = "forward Euler"
     # Rebuilding Brian2 in one process renames objects (new code each time); reset + new weights
     # is exact, but reset reverts weights set before it, so they are set after.
     can_reweight = True

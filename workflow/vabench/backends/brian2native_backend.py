@@ -86,6 +86,11 @@ class Brian2NativeEngine(Engine):
     name = "brian2-native"
     section = "brian2"
     summary = "the model written directly in Brian2 (runtime mode, Cython), exponential Euler by default"
+
+    @classmethod
+    def integration_scheme(cls, spec) -> str:
+        return str(spec.section.get("method", "exponential_euler")).replace("_", " ")
+
     input_step_offset = 1
     can_reweight = False  # weights are namespace constants; a rebuild reuses the Cython cache
     requires = ("brian2",)

@@ -335,11 +335,16 @@ class Brian2StandaloneEngine(Engine):
     name = "brian2-standalone"
     section = config_section = "brian2"  # reads brian2.method; brian2.codegen_target does not apply
     summary = "brian2-native's model compiled by Brian2's C++ standalone mode, rerun per weight set with run_args"
+
     resources: dict = {}
     can_reweight = True  # every run of the binary starts from the compiled initial state
     input_step_offset = 1  # as brian2-native: the input arrives at the same step
     requires = ("brian2",)
     warm_up = True  # compiles a project per network size and code (cached on disk)
+
+    @classmethod
+    def integration_scheme(cls, spec) -> str:
+        return str(spec.section.get("method", "exponential_euler")).replace("_", " ")
 
     def __init__(self, params, work_dir=None):
         """``params``: a :class:`~vabench.backends.base.RunSpec` (the driver's) or the validated

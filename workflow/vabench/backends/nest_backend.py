@@ -24,7 +24,8 @@ class NestEngine(PyNNEngine):
     name = "nest"
     pynn_module = "pyNN.nest"
     requires = ("pyNN", "nest")
-    summary = "NEST 3 through PyNN; exact integration of IF_cond_exp's subthreshold dynamics (GSL)"
+    summary = "NEST 3 through PyNN; iaf_cond_exp integrated by GSL's adaptive RKF45 within each step"
+    integration = "GSL RKF45, adaptive within each step"
     # A map rebuilds the network for every point in the same process (bit-identical to a fresh
     # process); NEST's reset changes the dynamics (FACTS.md).
     can_reweight = False
