@@ -90,6 +90,13 @@ def test_agreement_tables(tiny_study):
     pairs = pd.read_csv(tiny_study / "results/stats/agreement_pairs.tsv", sep="\t")
     assert len(pairs) == len(BACKENDS) * (len(BACKENDS) - 1) // 2 * 2  # backend pairs x weight sets
     assert set(pairs["sustained_a"]) <= {"0/2", "1/2", "2/2"}
+    # every pair names the conventions its engines differ in, measured by the workflow at the study's dt
+    conventions = pd.read_csv(tiny_study / "results/stats/conventions.tsv", sep="\t")
+    assert set(conventions["backend"]) == BACKENDS and (conventions["dt_ms"] == 0.1).all()
+    named = dict(zip(zip(pairs.backend_a, pairs.backend_b), pairs.conventions_that_differ.fillna("")))
+    assert "refractory clamp 5 vs 4.9 ms" in named[("nest", "brian2")]
+    assert "stored input delay 0.2 vs 0.3 ms" in named[("nest", "brian2-native")]
+    assert named[("brian2-native", "brian2-standalone")] == ""
     divergence = pd.read_csv(tiny_study / "results/stats/divergence.tsv", sep="\t")
     assert set(divergence["comparison"]) == {"backends", "replicate"}
     live = divergence[(divergence.g_exc_nS == 8.0) & (divergence.window_start_ms == 0)]
@@ -224,6 +231,7 @@ def test_report_contains_every_figure_and_table(tiny_study):
         "summary.tsv",
         "agreement.tsv",
         "agreement_pairs.tsv",
+        "conventions.tsv",
         "divergence.tsv",
         "spectra.tsv",
         "config.yaml",

@@ -42,8 +42,27 @@ rule summary:
         "../scripts/summary.py"
 
 
+rule conventions_table:
+    input:
+        expand("results/stats/conventions/{backend}.json", backend=BACKENDS),
+    output:
+        report(
+            "results/stats/conventions.tsv",
+            caption="../report/conventions.rst",
+            category="Multi-simulator comparison",
+            labels={"table": "conventions per engine"},
+        ),
+    log:
+        "logs/conventions_table.log",
+    conda:
+        "../../envs/analysis.yaml"
+    script:
+        "../scripts/conventions_table.py"
+
+
 rule agreement:
     input:
+        conventions="results/stats/conventions.tsv",
         cells=block_tables("cells.tsv"),
         pairs=block_tables("pairs.tsv"),
         summaries=block_tables("summary.tsv"),

@@ -237,6 +237,7 @@ def final_outputs():
             "results/stats/summary.tsv",
             "results/stats/agreement.tsv",
             "results/stats/agreement_pairs.tsv",
+            "results/stats/conventions.tsv",
             "results/stats/divergence.tsv",
             "results/stats/spectra_ensemble.tsv",
             "results/stats/spectra.tsv",

@@ -39,3 +39,23 @@ rule export_neo:
         "../../envs/extract.yaml"
     script:
         "../scripts/export_neo.py"
+
+
+# one engine's conventions at the study's dt and delay, measured on single cells and a two-cell
+# network through its own code (vabench.conventions): the names a verdict gives a difference
+rule conventions:
+    output:
+        "results/stats/conventions/{backend}.json",
+    log:
+        "logs/conventions/{backend}.log",
+    benchmark:
+        "benchmarks/conventions/{backend}.tsv"
+    conda:
+        "../../envs/simulate-{backend}.yaml"
+    resources:
+        **ENGINE_RESOURCES,
+    params:
+        sim=sim_params,
+        work_dir=lambda wc: f"logs/conventions/{wc.backend}.work",
+    script:
+        "../scripts/conventions.py"

@@ -17,4 +17,5 @@ with script_logging(snakemake.log[0]):
         snakemake.params.spectra,
         snakemake.output.agreement,
         snakemake.output.pairs,
+        conventions_path=inp.conventions,
     )

@@ -72,7 +72,16 @@ def run_values(paths) -> dict:
 
 
 def backend_agreement(
-    cell_paths, pair_paths, summary_paths, psd_paths, backends, compare: dict, spectra_cfg: dict, out, pairs_out
+    cell_paths,
+    pair_paths,
+    summary_paths,
+    psd_paths,
+    backends,
+    compare: dict,
+    spectra_cfg: dict,
+    out,
+    pairs_out,
+    conventions_path=None,
 ) -> pd.DataFrame:
     """The verdict table (one row per weights x pair x population x statistic) and the
     one-row-per-pair summary (see :mod:`vabench.compare`), from the blocks' tables."""
@@ -99,7 +108,9 @@ def backend_agreement(
             )
         )
     table = pd.concat(frames, ignore_index=True) if frames else agreement_table(summary, backends, compare)
-    pairs = pair_summary(table, summary)
+    from vabench.convention_table import read_conventions
+
+    pairs = pair_summary(table, summary, read_conventions(conventions_path))
     write_tsv(out, table)
     write_tsv(pairs_out, pairs)
     for row in pairs.itertuples():

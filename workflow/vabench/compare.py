@@ -552,8 +552,11 @@ def agreement_table(
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def pair_summary(table: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:
-    """One row per (weights, pair), the table a person reads first."""
+def pair_summary(table: pd.DataFrame, summary: pd.DataFrame, conventions: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per (weights, pair), the table a person reads first; ``conventions``
+    (:mod:`vabench.convention_table`) names the conventions in which the two engines differ."""
+    from vabench.convention_table import differing
+
     rows = []
     for (g_exc, g_inh, a, b), t in table.groupby(["g_exc_nS", "g_inh_nS", "backend_a", "backend_b"], sort=False):
         counts = t["verdict"].value_counts()
@@ -593,6 +596,7 @@ def pair_summary(table: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:
                 "inconclusive_on": ", ".join(label[t["verdict"] == "inconclusive"]),
                 # the most any row needs; empty where a row that is not settled cannot say
                 "seeds_needed": float(t["seeds_needed"].max(skipna=False)) if len(t) else float("nan"),
+                "conventions_that_differ": "; ".join(differing(conventions, a, b)) if conventions is not None else "",
             }
         )
     return pd.DataFrame(rows)

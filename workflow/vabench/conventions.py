@@ -16,7 +16,7 @@ module measures them on the engine's own code paths, so the verdict can name the
 - the integration scheme as the engine declares it (``Engine.integration``).
 
 Run one engine per process (:func:`measure`, ``python -m vabench.conventions``): simulators
-keep global state.
+keep global state. The table and the phrases a verdict shows: :mod:`vabench.convention_table`.
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from vabench.backends import RunSpec, get_engine
 from vabench.scenarios import CLAMP_SCENARIOS, clamped_isi_ms, reference, run_backend_subprocess
@@ -38,15 +37,6 @@ INPUT_MS = 10.0  # the thalamic spike's stored time
 INPUT_nS = 100.0  # the benchmark's thalamic weight: cell 0 crosses threshold about 0.4 ms after it arrives
 RECURRENT_nS = 10.0  # cell 0 -> cell 1, subthreshold
 TOL_mV = 1e-6
-
-# the conventions a verdict names when they differ, and how the table shows each
-COLUMNS = {
-    "stored_input_delay_ms": "stored input delay {:g} ms",
-    "spike_stamp": "spike stamped at the {}",
-    "recurrent_delay_ms": "recurrent delay {:g} ms",
-    "refractory_clamp_ms": "refractory clamp {:g} ms",
-    "integration": "integration {}",
-}
 
 
 def two_cell_network(cell: dict, seed: int = 1) -> dict:
@@ -169,32 +159,12 @@ def measure(backend: str, params: dict, work_dir=None) -> dict:
     return row
 
 
-def differing(table: pd.DataFrame, a: str, b: str, dt_ms: float | None = None) -> list[str]:
-    """The conventions in which engines ``a`` and ``b`` differ (at ``dt_ms``), as phrases:
-    ``"refractory clamp 4 vs 5 ms"``. Empty where either was not measured."""
-    t = table if dt_ms is None or "dt_ms" not in table else table[np.isclose(table["dt_ms"], dt_ms)]
-    ra, rb = t[t["backend"] == a], t[t["backend"] == b]
-    if ra.empty or rb.empty:
-        return []
-    ra, rb = ra.iloc[0], rb.iloc[0]
-    out = []
-    for col, fmt in COLUMNS.items():
-        if col not in t or pd.isna(ra.get(col)) or pd.isna(rb.get(col)):
-            continue
-        x, y = ra[col], rb[col]
-        same = np.isclose(float(x), float(y), atol=1e-6) if isinstance(x, (int, float, np.number)) else x == y
-        if not same:
-            words = fmt.split("{")[0].strip()
-            unit = " ms" if col.endswith("_ms") else ""
-            xs, ys = (f"{v:g}" if unit else str(v) for v in (x, y))
-            out.append(f"{words} {xs} vs {ys}{unit}" if unit else f"{words}: {xs} vs {ys}")
-    return out
-
-
 def main(argv=None) -> int:
-    """``python -m vabench.conventions BACKEND PARAMS.json OUT.json``: one engine's row."""
-    backend, params_path, out_path = (argv if argv is not None else sys.argv[1:])[:3]
-    row = measure(backend, json.loads(Path(params_path).read_text()))
+    """``python -m vabench.conventions BACKEND PARAMS.json OUT.json [WORK_DIR]``: one engine's row
+    (``PARAMS.json``: what a simulate job gets)."""
+    args = argv if argv is not None else sys.argv[1:]
+    backend, params_path, out_path = args[:3]
+    row = measure(backend, json.loads(Path(params_path).read_text()), args[3] if len(args) > 3 else None)
     Path(out_path).write_text(json.dumps(row))
     return 0
 

@@ -89,7 +89,7 @@ class Brian2NativeEngine(Engine):
 
     @classmethod
     def integration_scheme(cls, spec) -> str:
-        return str(spec.section.get("method", "exponential_euler")).replace("_", " ")
+        return str(spec.section.get("method", "exponential_euler")).replace("_", " ").replace("euler", "Euler")
 
     input_step_offset = 1
     can_reweight = False  # weights are namespace constants; a rebuild reuses the Cython cache

@@ -344,7 +344,7 @@ class Brian2StandaloneEngine(Engine):
 
     @classmethod
     def integration_scheme(cls, spec) -> str:
-        return str(spec.section.get("method", "exponential_euler")).replace("_", " ")
+        return str(spec.section.get("method", "exponential_euler")).replace("_", " ").replace("euler", "Euler")
 
     def __init__(self, params, work_dir=None):
         """``params``: a :class:`~vabench.backends.base.RunSpec` (the driver's) or the validated

@@ -25,7 +25,7 @@ class NestEngine(PyNNEngine):
     pynn_module = "pyNN.nest"
     requires = ("pyNN", "nest")
     summary = "NEST 3 through PyNN; iaf_cond_exp integrated by GSL's adaptive RKF45 within each step"
-    integration = "GSL RKF45, adaptive within each step"
+    integration = "RKF45 (GSL, adaptive)"
     # A map rebuilds the network for every point in the same process (bit-identical to a fresh
     # process); NEST's reset changes the dynamics (FACTS.md).
     can_reweight = False

@@ -29,7 +29,7 @@ class NeuronEngine(PyNNEngine):
     pynn_module = "pyNN.neuron"
     requires = ("pyNN", "neuron")
     summary = "NEURON 9 through PyNN; fixed-step implicit (backward) Euler"
-    integration = "backward Euler, fixed step"
+    integration = "backward Euler"
     # Rebuilding NEURON in one process keeps old cells simulated; reset + new weights is exact.
     can_reweight = True
 

@@ -69,7 +69,7 @@ class SpinnakerEngine(PyNNEngine):
     # a board serves one job at a time; profiles/spinnaker-host caps it at 1
     resources = {"spinnaker_board": 1}
     summary = "SpiNNaker through sPyNNaker: a real board, a spalloc machine, or a virtual board (mapping only)"
-    integration = "sPyNNaker's fixed-point LIF update, one per step"
+    integration = "fixed-point LIF update (sPyNNaker)"
     can_reweight = False
     single_cells = Engine.single_cells  # a virtual board records nothing: no single-cell scenarios
 
