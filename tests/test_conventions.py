@@ -45,7 +45,7 @@ def test_conventions_measured_on_every_engine(backend, dt_ms, delay_ms, tmp_path
     brian2 = backend.startswith("brian2")
     # Brian2 applies a stored input one step late and stamps a spike at the start of its step ...
     assert row["stored_input_delay_ms"] == pytest.approx(delay_ms + (dt_ms if brian2 else 0.0))
-    assert row["spike_stamp"] == ("start of its step" if brian2 else "end of its step")
+    assert row["spike_stamp"] == ("start of step" if brian2 else "end of step")
     # ... so from the step in which a cell crossed threshold its target feels it after d on every engine
     assert row["recurrent_delay_ms"] == pytest.approx(delay_ms)
     # PyNN's Brian2 clamps v one step short of tau_refrac (5 ms); our Brian2 engines give it tau_refrac + dt
@@ -60,13 +60,13 @@ def test_differing_names_each_convention_with_both_values():
             {
                 "backend": "a",
                 "stored_input_delay_ms": 2.0,
-                "spike_stamp": "end of its step",
+                "spike_stamp": "end of step",
                 "refractory_clamp_ms": 5.0,
             },
             {
                 "backend": "b",
                 "stored_input_delay_ms": 3.0,
-                "spike_stamp": "end of its step",
+                "spike_stamp": "end of step",
                 "refractory_clamp_ms": 4.0,
             },
             {"backend": "c", "stored_input_delay_ms": 2.0, "spike_stamp": None, "refractory_clamp_ms": None},

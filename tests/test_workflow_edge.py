@@ -40,6 +40,7 @@ def test_a_study_in_which_nothing_sustains_completes(tmp_path, backends, reason)
     assert len(table) and set(table["verdict"]) == {"inconclusive"}, table.to_string()
     assert table["reason"].str.contains(reason, regex=False).any(), table["reason"].to_string()
     assert list(pairs["verdict"]) == ["inconclusive"]
+    assert "inconclusive" in (results / "verdict.rst").read_text()
     for fig in FIGURES:
         assert imread(results / f"figures/{fig}.png").shape[0] > 100, fig
     assert (results / "report.html").stat().st_size > 10_000

@@ -42,6 +42,25 @@ rule summary:
         "../scripts/summary.py"
 
 
+rule verdict_page:
+    input:
+        agreement="results/stats/agreement.tsv",
+        pairs="results/stats/agreement_pairs.tsv",
+    output:
+        "results/verdict.rst",
+    log:
+        "logs/verdict_page.log",
+    conda:
+        "../../envs/analysis.yaml"
+    params:
+        config={
+            k: config[k]
+            for k in ("network", "ensemble", "simulation", "backends", "compare")
+        },
+    script:
+        "../scripts/verdict_page.py"
+
+
 rule conventions_table:
     input:
         expand("results/stats/conventions/{backend}.json", backend=BACKENDS),

@@ -238,6 +238,7 @@ def final_outputs():
             "results/stats/agreement.tsv",
             "results/stats/agreement_pairs.tsv",
             "results/stats/conventions.tsv",
+            "results/verdict.rst",
             "results/stats/divergence.tsv",
             "results/stats/spectra_ensemble.tsv",
             "results/stats/spectra.tsv",

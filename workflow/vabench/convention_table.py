@@ -14,7 +14,7 @@ from vabench.io import write_tsv
 # the conventions a verdict names when they differ: column -> words
 NAMED = {
     "stored_input_delay_ms": "stored input delay",
-    "spike_stamp": "spike stamped at the",
+    "spike_stamp": "spike stamp",
     "recurrent_delay_ms": "recurrent delay",
     "refractory_clamp_ms": "refractory clamp",
     "integration": "integration",

@@ -72,9 +72,9 @@ def first_moved_step_ms(v: np.ndarray, dt_ms: float, v_rest: float) -> float:
 def stamp_label(stamp_ms: float, crossing_ms: float, dt_ms: float) -> str:
     """Where on the grid an output spike is stamped, against the exact crossing time."""
     if np.isclose(stamp_ms, np.ceil(crossing_ms / dt_ms - 1e-9) * dt_ms, atol=1e-6):
-        return "end of its step"
+        return "end of step"
     if np.isclose(stamp_ms, np.floor(crossing_ms / dt_ms + 1e-9) * dt_ms, atol=1e-6):
-        return "start of its step"
+        return "start of step"
     return f"{stamp_ms - crossing_ms:+.3g} ms from the crossing"
 
 
@@ -111,7 +111,7 @@ def network_conventions(backend: str, spec: RunSpec, input_delay_ms: float) -> d
     crossing = float(reference(spec.cell, [(arrival, INPUT_nS, "excitatory")], 30.0, dt)["spikes"][0])
     label = stamp_label(float(stamps[0]), crossing, dt)
     # the end of the step in which cell 0 crossed threshold, by where this engine stamps
-    crossed_step_end = stamps[0] + (dt if label == "start of its step" else 0.0)
+    crossed_step_end = stamps[0] + (dt if label == "start of step" else 0.0)
     return dict(
         spike_stamp=label,
         stamp_minus_crossing_ms=round(float(stamps[0]) - crossing, 6),
