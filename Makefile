@@ -48,7 +48,7 @@ resume: setup
 report: setup
 	@$(MAKE) --no-print-directory results/report.html
 
-results/report.html: $(wildcard results/config.yaml results/stats/*.tsv results/sweep/*.tsv results/figures/*.png)
+results/report.html: $(wildcard results/config.yaml results/verdict.rst results/stats/*.tsv results/sweep/*.tsv results/figures/*.png)
 	$(BIN)/snakemake --cores $(CORES) $(SNAKEMAKE_ARGS) --report results/report.html
 
 dry-run: setup

@@ -307,3 +307,35 @@ def test_a_gross_difference_is_different_from_three_seeds():
     rate = table[(table.statistic == "rate") & (table.population == "exc")].iloc[0]
     assert rate.verdict == "different" and rate.seeds_needed == 0 and rate.reason == ""
     assert pair_summary(table, summary).iloc[0]["verdict"] == "different"
+
+
+def test_cv_compares_the_same_cells_on_both_sides():
+    """A simulator that fires 15 % faster puts low-rate cells over the CV floor (10 spikes), and
+    low-rate cells are burstier: the median CV of each side's own cells moves by more than the
+    margin although no cell's CV changed. Matched on the cells that pass the floor on both, it
+    does not move."""
+    rng = np.random.default_rng(8)
+    n_seeds, n_cells, window_s = 8, 800, 0.8
+    summary = ensemble(rng, n_seeds, ["nest", "brian2"])
+    cells = {}
+    for seed in range(n_seeds):
+        rate = rng.gamma(2.0, 7.0, n_cells)
+        cv = np.clip(2.2 - 0.06 * rate, 0.3, None)
+        for backend, scale in (("nest", 1.0), ("brian2", 1.15)):
+            run_cv = cv + rng.normal(0, 0.01, n_cells)  # the chaos: each run a little different
+            run_cv[rate * scale * window_s < 10] = np.nan  # the spike-count floor
+            cells[(backend, seed)] = pd.Series(run_cv, index=pd.RangeIndex(n_cells, name="cell"))
+            for pop in ("exc", "inh"):
+                sel = (summary.backend == backend) & (summary.network_seed == seed) & (summary.population == pop)
+                summary.loc[sel, "cv_isi"] = float(np.nanmedian(run_cv))  # what each run's summary says
+
+    own_cells = summary[summary.population == "exc"].pivot(index="network_seed", columns="backend", values="cv_isi")
+    assert (own_cells["brian2"] - own_cells["nest"]).mean() > COMPARE["cv_margin"]  # the selection effect
+
+    def values(backend, seed, rep, kind, pop, col):
+        return cells[(backend, seed)] if col == "cv_isi" else pd.Series(np.ones(n_cells))
+
+    table = agreement_table(summary, ["nest", "brian2"], COMPARE, values)
+    row = table[(table.statistic == "cv") & (table.population == "exc")].iloc[0]
+    assert abs(row.estimate) < 0.01 and row.verdict == "equivalent", row.to_dict()
+    assert "the same cells on both sides" in row.reason

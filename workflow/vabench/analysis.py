@@ -96,7 +96,9 @@ def backend_agreement(
             if (backend, int(seed), int(replicate), g_exc, g_inh, "exc") not in tables["cells"]:
                 return None  # no such run
             df = tables[kind].get((backend, int(seed), int(replicate), g_exc, g_inh, population))
-            return df[column].to_numpy(float) if df is not None else np.zeros(0)
+            # by cell (or cell pair), so that two runs are compared on the same cells
+            key = ["cell"] if kind == "cells" else ["cell_a", "cell_b"]
+            return df.set_index(key)[column].astype(float) if df is not None else pd.Series(dtype=float)
 
         return values
 

@@ -52,6 +52,24 @@ BOOTSTRAP_RESAMPLES = 200
 MIN_SEEDS_DIFFERENT = 3  # a t interval from 2 seeds (1 degree of freedom) rests on one spread estimate
 POWER = 0.8  # of seeds_needed
 DISTRIBUTIONS = {"rate_dist": ("cells", "rate_hz"), "cv_dist": ("cells", "cv_isi"), "corr_dist": ("pairs", "corr")}
+# the paired means that come from a floor-selected set of cells (CV, LV: enough spikes; corr: 2 spikes),
+# recomputed on the cells that pass it on both sides when per-cell values are given
+MATCHED_MEANS = {
+    "cv": ("cells", "cv_isi", np.median),
+    "lv": ("cells", "lv", np.median),
+    "corr": ("pairs", "corr", np.mean),
+}
+
+
+def matched(x, y) -> tuple[np.ndarray, np.ndarray]:
+    """Two runs' values on the same cells (or cell pairs): those with a finite value in both.
+    Series are matched on their index (the cell); plain arrays are taken as they are."""
+    if isinstance(x, pd.Series) and isinstance(y, pd.Series):
+        common = x.dropna().index.intersection(y.dropna().index)
+        return x.loc[common].to_numpy(float), y.loc[common].to_numpy(float)
+    return np.asarray(x, float), np.asarray(y, float)
+
+
 COLUMNS = [
     "g_exc_nS",
     "g_inh_nS",
@@ -396,8 +414,21 @@ def compare_backends(
         for stat, (col, margin_key, relative) in MEANS.items():
             if col not in per[a].columns or col not in per[b].columns:
                 continue
-            va = np.array([per[a].loc[(s, pop), col] for s in both], float)
-            vb = np.array([per[b].loc[(s, pop), col] for s in both], float)
+            if distributions is not None and stat in MATCHED_MEANS:
+                kind, cell_col, aggregate = MATCHED_MEANS[stat]
+                same = [
+                    matched(distributions(a, s, 0, kind, pop, cell_col), distributions(b, s, 0, kind, pop, cell_col))
+                    for s in both
+                ]
+                va = np.array([aggregate(x) if x.size else np.nan for x, _ in same], float)
+                vb = np.array([aggregate(y) if y.size else np.nan for _, y in same], float)
+                n_same = np.mean([x.size for x, _ in same]) if same else 0.0
+                what = "cell pairs" if kind == "pairs" else "cells"
+                detail = f"{aggregate.__name__} over the same {what} on both sides (those that pass the floor on both: {n_same:.0f} per seed)"
+            else:
+                detail = ""
+                va = np.array([per[a].loc[(s, pop), col] for s in both], float)
+                vb = np.array([per[b].loc[(s, pop), col] for s in both], float)
             ok = np.isfinite(va) & np.isfinite(vb)
             va, vb = va[ok], vb[ok]
             est, lo, hi, sd, p = mean_difference(vb - va, ci)
@@ -422,6 +453,7 @@ def compare_backends(
                     sd,
                     interval=t_interval(vb - va),
                     reason=reason,
+                    detail=detail,
                 )
             )
         if exponent_of is not None:
@@ -463,9 +495,9 @@ def compare_backends(
                     for rep in alive_replicates[backend].get(s, []):
                         xr = distributions(backend, s, rep, kind, pop, col)
                         if xr is not None:
-                            selfs.append(wasserstein(ref, xr))
+                            selfs.append(wasserstein(*matched(ref, xr)))
                 selfs = [d for d in selfs if np.isfinite(d)]
-                w = wasserstein(xa, xb)
+                w = wasserstein(*matched(xa, xb))
                 if selfs and np.isfinite(w):
                     cross.append(w)
                     self_.append(float(np.mean(selfs)))

@@ -94,11 +94,13 @@ def cell_table(
 
 
 def correlation_sample(n_active: np.ndarray, k: int = CORRELATION_CELLS, seed: int = 0) -> np.ndarray:
-    """Indices of up to ``k`` cells, drawn with a fixed seed among cells with at least 2 spikes."""
-    candidates = np.flatnonzero(n_active >= 2)
-    if candidates.size <= k:
-        return candidates
-    return np.sort(np.random.default_rng(seed).choice(candidates, size=k, replace=False))
+    """Indices of the cells with at least 2 spikes among ``k`` cells drawn with a fixed seed from
+    all cells: the same draw on every run of a network, so two simulators' correlations are of
+    the same cells (drawn among the active cells, a faster simulator would put other cells in)."""
+    drawn = np.arange(n_active.size)
+    if drawn.size > k:
+        drawn = np.sort(np.random.default_rng(seed).choice(drawn, size=k, replace=False))
+    return drawn[n_active[drawn] >= 2]
 
 
 def pairwise_correlations(
