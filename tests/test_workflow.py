@@ -242,5 +242,5 @@ def test_report_contains_every_figure_and_table(tiny_study):
     ):
         assert name in html, name
     # it opens on the answer (results/verdict.rst), not on the config's raw dicts
-    assert "The verdict." in html and "conventions that differ" in html and "{'n_cells'" not in html
+    assert "The verdict." in html and "conventions that differ" in html and "Network {'n_cells'" not in html
     assert html.count("base64,iVBORw0KGgo") >= 4  # PNGs embedded as data URIs: the page is self-contained
