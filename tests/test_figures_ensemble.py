@@ -34,7 +34,7 @@ COMPARE = {
     "rate_margin_rel": 0.1,
     "cv_margin": 0.05,
     "lv_margin": 0.05,
-    "corr_margin": 0.005,
+    "corr_margin": 0.002,
     "survival_margin": 0.2,
     "exponent_margin": 0.3,
     "distance_margin_rel": 0.5,
