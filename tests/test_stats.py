@@ -136,11 +136,11 @@ def test_spike_count_chi2_alive_window():
 
 def test_pairwise_correlations():
     rng = np.random.default_rng(6)
-    n = {"exc": 80, "inh": 40}
-    sp = spikes_df(poisson_spikes(rng, 80, 20.0, 1000.0, "exc") + poisson_spikes(rng, 40, 20.0, 1000.0, "inh"))
+    n = {"exc": 160, "inh": 40}
+    sp = spikes_df(poisson_spikes(rng, 160, 20.0, 1000.0, "exc") + poisson_spikes(rng, 40, 20.0, 1000.0, "inh"))
     pairs = pairwise_correlations(sp, n, 200.0, 1000.0)
     exc = pairs[pairs["population"] == "exc"]
-    assert len(exc) == 50 * 49 // 2 >= 500  # 50 sampled cells
+    assert len(exc) == 100 * 99 // 2  # 100 sampled cells
     assert len(pairs[pairs["population"] == "inh"]) == 40 * 39 // 2
     assert abs(exc["corr"].mean()) < 0.01 and exc["corr"].std() < 0.1  # independent trains
     # a shared drive: every cell copies one train half of the time
@@ -148,3 +148,8 @@ def test_pairwise_correlations():
     rows = [("exc", c, float(t)) for c in range(60) for t in common] + poisson_spikes(rng, 60, 10.0, 1000.0, "exc")
     corr = pairwise_correlations(spikes_df(rows), {"exc": 60, "inh": 0}, 200.0, 1000.0)["corr"]
     assert corr.mean() > 0.3
+    # the sample is drawn from all cells, the same on every run: a silent cell drops out, no other comes in
+    quiet = sp[~((sp["population"] == "exc") & (sp["cell"] == int(exc["cell_a"].iloc[0])))]
+    again = pairwise_correlations(quiet, n, 200.0, 1000.0)
+    kept = set(zip(again.loc[again.population == "exc", "cell_a"], again.loc[again.population == "exc", "cell_b"]))
+    assert kept < set(zip(exc["cell_a"], exc["cell_b"])) and len(kept) == 99 * 98 // 2
