@@ -29,7 +29,13 @@ from pathlib import Path
 import numpy as np
 
 from vabench.backends import RunSpec, get_engine
-from vabench.scenarios import CLAMP_SCENARIOS, clamped_isi_ms, reference, run_backend_subprocess
+from vabench.scenarios import (
+    CLAMP_SCENARIOS,
+    clamped_isi_ms,
+    input_step_offset,
+    reference,
+    run_backend_subprocess,
+)
 
 log = logging.getLogger(__name__)
 
@@ -64,9 +70,11 @@ def two_cell_network(cell: dict, seed: int = 1) -> dict:
 
 
 def first_moved_step_ms(v: np.ndarray, dt_ms: float, v_rest: float) -> float:
-    """Start (ms) of the first step at whose end v has left rest; nan if it never does."""
-    moved = np.flatnonzero(np.abs(np.asarray(v, float) - v_rest) > TOL_mV)
-    return float((moved[0] - 1) * dt_ms) if len(moved) else float("nan")
+    """Start (ms) of the first step at whose end v (sampled from t = 0 every ``dt_ms``) has left
+    rest; nan if it never does (:func:`vabench.scenarios.input_step_offset` from t = 0)."""
+    v = np.asarray(v, float)
+    steps = input_step_offset(np.arange(v.size) * dt_ms, v, 0.0, 0.0, dt_ms, v_rest, TOL_mV)
+    return float("nan") if steps is None else float(steps * dt_ms)
 
 
 def stamp_label(stamp_ms: float, crossing_ms: float, dt_ms: float) -> str:
