@@ -106,7 +106,7 @@ def test_brian2_forward_euler_at_dt_1ms_is_called_different_on_rate(tmp_path):
     summary, table = judged_ensemble(
         tmp_path,
         "simulation: {t_stop_ms: 300.0, dt_ms: 1.0, delay_ms: 2.0}\n",
-        seeds=range(1, 6),
+        seeds=range(1, 5),  # 4 seeds: a runaway is called on few seeds
         backends=["nest", "brian2"],
     )
     rate = table[table["statistic"] == "rate"]
