@@ -148,6 +148,13 @@ BAD = [
         id="divergence-windows-not-increasing",
     ),
     pytest.param({"backends": ["nest", "foo"]}, ["backends", "foo"], id="backend-unknown"),
+    pytest.param({"model": "cobra"}, ["model", "coba, cuba, hh-coba"], id="model-unknown"),
+    pytest.param({"model": "cuba"}, ["model", "engine 'nest'", "model 'cuba'", "implements: coba"], id="model-no-engine"),
+    pytest.param(
+        {"model": "hh-coba", "backends": ["brian2-native"]},
+        ["engine 'brian2-native'", "model 'hh-coba'"],
+        id="model-not-on-engine",
+    ),
     pytest.param({"backends": "nest"}, ["backends"], id="backends-not-a-list"),
     pytest.param({"backends": []}, ["backends"], id="backends-empty"),
     pytest.param({"backends": ["nest", "nest"]}, ["backends"], id="backends-repeated"),

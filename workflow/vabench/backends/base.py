@@ -27,6 +27,7 @@ Each engine class declares:
 - ``input_step_offset``: the step at whose start a stored input spike takes effect,
   counted from round((t + delay) / dt) (measured by tests/test_single_cell.py);
 - ``integration``: how it integrates the equations, in words (the conventions table);
+- ``models``: the benchmarks of Brette et al. (2007) it implements (config key ``model``);
 - ``summary``: one line for the docs.
 
 Its environment is ``envs/simulate-<name>.yaml``; a test checks that every engine has one
@@ -116,6 +117,7 @@ class Engine(abc.ABC):
     input_step_offset: ClassVar[int] = 0
     summary: ClassVar[str] = ""
     integration: ClassVar[str] = ""
+    models: ClassVar[tuple[str, ...]] = ("coba",)  # the config's ``model`` values it implements
     requires: ClassVar[tuple[str, ...]] = ()  # top-level modules the engine imports (checked without importing)
     # compiles code on its first run on a machine (cached after): the bench runs it once untimed first
     warm_up: ClassVar[bool] = False
