@@ -149,7 +149,9 @@ BAD = [
     ),
     pytest.param({"backends": ["nest", "foo"]}, ["backends", "foo"], id="backend-unknown"),
     pytest.param({"model": "cobra"}, ["model", "coba, cuba, hh-coba"], id="model-unknown"),
-    pytest.param({"model": "cuba"}, ["model", "engine 'nest'", "model 'cuba'", "implements: coba"], id="model-no-engine"),
+    pytest.param(
+        {"model": "cuba"}, ["model", "engine 'nest'", "model 'cuba'", "implements: coba"], id="model-no-engine"
+    ),
     pytest.param(
         {"model": "hh-coba", "backends": ["brian2-native"]},
         ["engine 'brian2-native'", "model 'hh-coba'"],
