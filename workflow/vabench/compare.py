@@ -245,32 +245,31 @@ def _row(
         _sd=sd,
         _interval=interval,
         _one_sided=one_sided,
-        _min_different=MIN_SEEDS_DIFFERENT,
         _detail=detail,
     )
 
 
-def _verdict_and_reason(row, inside, outside, wide, sd, one_sided, min_different, family, compare) -> str:
+def _verdict_and_reason(row, inside, outside, wide, sd, one_sided, family, compare) -> str:
     """Sets the row's verdict and seeds_needed; returns its reason ("" for a settled row)."""
     ci_level, min_seeds = compare["ci_level"], compare.get("min_seeds", 2)
     n, est, margin, lo, hi = row["n_seeds"], row["estimate"], row["margin"], row["ci_low"], row["ci_high"]
     if inside and n >= max(min_seeds, 2):
         row["verdict"], row["seeds_needed"] = "equivalent", 0.0
         return ""
-    if outside and n >= min_different:
+    if outside and n >= MIN_SEEDS_DIFFERENT:
         row["verdict"], row["seeds_needed"] = "different", 0.0
         return ""
     if np.isfinite(est) and (est < margin if one_sided else abs(est) < margin):
         needed = seeds_to_settle(est, sd, margin, (1 - ci_level) / 2, one_sided, max(min_seeds, 2))
     else:
-        needed = seeds_to_settle(est, sd, margin, (1 - family) / 2, one_sided, min_different)
+        needed = seeds_to_settle(est, sd, margin, (1 - family) / 2, one_sided, MIN_SEEDS_DIFFERENT)
     row["seeds_needed"] = max(needed, float(n + 1)) if np.isfinite(needed) else float("nan")
     if row["reason"]:
         return row["reason"]
     if inside:
         return f"interval inside the margin, but only {n} paired seeds; compare.min_seeds is {min_seeds}"
     if outside:
-        return f"interval outside the margin, but only {n} paired seeds; {min_different} call it different"
+        return f"interval outside the margin, but only {n} paired seeds; {MIN_SEEDS_DIFFERENT} call it different"
     if np.isfinite(lo) and interval_verdict(lo, hi, margin, one_sided) == "different":
         return (
             f"the {ci_level:.0%} interval is outside the margin, the pair's family-wise "
@@ -284,12 +283,12 @@ def _decide(rows: list[dict], compare: dict) -> list[dict]:
     family = 1 - (1 - compare["ci_level"]) / max(len(rows), 1)
     for row in rows:
         sd, interval, one_sided = row.pop("_sd"), row.pop("_interval"), row.pop("_one_sided")
-        min_different, detail = row.pop("_min_different"), row.pop("_detail")
+        detail = row.pop("_detail")
         n, margin = row["n_seeds"], row["margin"]
         inside = interval_verdict(row["ci_low"], row["ci_high"], margin, one_sided) == "equivalent"
         wide = interval(family) if interval is not None and n >= 2 else (float("nan"), float("nan"))
         outside = interval_verdict(*wide, margin, one_sided) == "different"
-        row["reason"] = _verdict_and_reason(row, inside, outside, wide, sd, one_sided, min_different, family, compare)
+        row["reason"] = _verdict_and_reason(row, inside, outside, wide, sd, one_sided, family, compare)
         row["reason"] = "; ".join(x for x in (row["reason"], detail) if x)
     return rows
 
