@@ -126,12 +126,13 @@ def _cross_field_checks(cfg: dict) -> None:
     from vabench.backends import get_engine
 
     for backend in dict.fromkeys(cfg["backends"] + sweep["backends"]):
-        implemented = get_engine(backend).models
+        engine = get_engine(backend)
+        implemented = engine.models
         if cfg["model"] not in implemented:
             raise ConfigError(
                 f"'model': engine '{backend}' does not implement model '{cfg['model']}'; it implements: {', '.join(implemented)}"
             )
-        problem = get_engine(backend).check_config(cfg)
+        problem = engine.check_config(cfg)
         if problem:
             raise ConfigError(problem)
     n_exc = round(cfg["network"]["n_cells"] * cfg["network"]["exc_fraction"])
