@@ -10,14 +10,16 @@ min_version("9.0")
 configfile: "config/config.yaml"
 
 
-# the report opens on the answer (results/verdict.rst, rule verdict_page) once a study has one
-VERDICT_PAGE = Path("results/verdict.rst").resolve()
+include: "workflow/rules/common.smk"
+
+
+# the report opens on the answer (<results>/verdict.rst, rule verdict_page) once a study has one
+VERDICT_PAGE = Path(RESULTS, "verdict.rst").resolve()
 
 
 report: str(VERDICT_PAGE) if VERDICT_PAGE.exists() else "workflow/report/workflow.rst"
 
 
-include: "workflow/rules/common.smk"
 include: "workflow/rules/network.smk"
 include: "workflow/rules/simulate.smk"
 include: "workflow/rules/extract.smk"

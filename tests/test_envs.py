@@ -208,7 +208,11 @@ def third_party_imports(script: Path, backend: str | None) -> dict[str, str]:
         for name, line in imports(path, module_level_only):
             top = name.split(".")[0]
             if top == "vabench":
-                todo.extend((f, False, path) for f in vabench_files(name))
+                # an engine's helper in the engines' folder (brian2_models) is loaded as its engine is
+                todo.extend(
+                    (f, module_level_only and f.parent == backends_dir == path.parent, path)
+                    for f in vabench_files(name)
+                )
             elif (script.parent / f"{top}.py").exists():
                 todo.append((script.parent / f"{top}.py", False, path))  # a helper beside the scripts
             elif top not in sys.stdlib_module_names and top != "__future__" and top not in out:

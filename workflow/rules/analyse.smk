@@ -10,9 +10,9 @@ rule run_statistics:
         psd=f"{ANALYSIS_DIR}/psd.tsv",
         fooof=f"{ANALYSIS_DIR}/fooof.tsv",
     log:
-        "logs/run_statistics/{backend}/{weights}/{block}.log",
+        LOGS + "/run_statistics/{backend}/{weights}/{block}.log",
     benchmark:
-        "benchmarks/run_statistics/{backend}/{weights}/{block}.tsv"
+        BENCHMARKS + "/run_statistics/{backend}/{weights}/{block}.tsv"
     conda:
         "../../envs/analysis.yaml"
     params:
@@ -27,15 +27,15 @@ rule summary:
         summaries=block_tables("summary.tsv"),
     output:
         summary=report(
-            "results/stats/summary.tsv",
+            RESULTS + "/stats/summary.tsv",
             caption="../report/summary.rst",
             category="Multi-simulator comparison",
             labels={"table": "summary"},
         ),
     log:
-        "logs/summary.log",
+        LOGS + "/summary.log",
     benchmark:
-        "benchmarks/summary/summary.tsv"
+        BENCHMARKS + "/summary/summary.tsv"
     conda:
         "../../envs/analysis.yaml"
     script:
@@ -44,12 +44,12 @@ rule summary:
 
 rule verdict_page:
     input:
-        agreement="results/stats/agreement.tsv",
-        pairs="results/stats/agreement_pairs.tsv",
+        agreement=RESULTS + "/stats/agreement.tsv",
+        pairs=RESULTS + "/stats/agreement_pairs.tsv",
     output:
-        "results/verdict.rst",
+        RESULTS + "/verdict.rst",
     log:
-        "logs/verdict_page.log",
+        LOGS + "/verdict_page.log",
     conda:
         "../../envs/analysis.yaml"
     params:
@@ -63,16 +63,16 @@ rule verdict_page:
 
 rule conventions_table:
     input:
-        expand("results/stats/conventions/{backend}.json", backend=BACKENDS),
+        expand(RESULTS + "/stats/conventions/{backend}.json", backend=BACKENDS),
     output:
         report(
-            "results/stats/conventions.tsv",
+            RESULTS + "/stats/conventions.tsv",
             caption="../report/conventions.rst",
             category="Multi-simulator comparison",
             labels={"table": "conventions per engine"},
         ),
     log:
-        "logs/conventions_table.log",
+        LOGS + "/conventions_table.log",
     conda:
         "../../envs/analysis.yaml"
     script:
@@ -81,28 +81,28 @@ rule conventions_table:
 
 rule agreement:
     input:
-        conventions="results/stats/conventions.tsv",
+        conventions=RESULTS + "/stats/conventions.tsv",
         cells=block_tables("cells.tsv"),
         pairs=block_tables("pairs.tsv"),
         summaries=block_tables("summary.tsv"),
         psd=block_tables("psd.tsv"),
     output:
         agreement=report(
-            "results/stats/agreement.tsv",
+            RESULTS + "/stats/agreement.tsv",
             caption="../report/agreement.rst",
             category="Multi-simulator comparison",
             labels={"table": "verdict per statistic"},
         ),
         pairs=report(
-            "results/stats/agreement_pairs.tsv",
+            RESULTS + "/stats/agreement_pairs.tsv",
             caption="../report/agreement_pairs.rst",
             category="Multi-simulator comparison",
             labels={"table": "verdict per pair (read first)"},
         ),
     log:
-        "logs/agreement.log",
+        LOGS + "/agreement.log",
     benchmark:
-        "benchmarks/agreement/agreement.tsv"
+        BENCHMARKS + "/agreement/agreement.tsv"
     conda:
         "../../envs/analysis.yaml"
     params:
@@ -121,15 +121,15 @@ rule divergence:
         runs=run_files("run.json"),
     output:
         divergence=report(
-            "results/stats/divergence.tsv",
+            RESULTS + "/stats/divergence.tsv",
             caption="../report/divergence_table.rst",
             category="Multi-simulator comparison",
             labels={"table": "divergence"},
         ),
     log:
-        "logs/divergence.log",
+        LOGS + "/divergence.log",
     benchmark:
-        "benchmarks/divergence/divergence.tsv"
+        BENCHMARKS + "/divergence/divergence.tsv"
     conda:
         "../../envs/analysis.yaml"
     params:
@@ -142,25 +142,25 @@ rule spectra_table:
     input:
         fits=block_tables("fooof.tsv"),
         psd=block_tables("psd.tsv"),
-        summary="results/stats/summary.tsv",
+        summary=RESULTS + "/stats/summary.tsv",
     output:
         spectra=report(
-            "results/stats/spectra.tsv",
+            RESULTS + "/stats/spectra.tsv",
             caption="../report/spectra_table.rst",
             category="Spectra",
             labels={"table": "FOOOF fits per run"},
         ),
         ensemble=report(
-            "results/stats/spectra_ensemble.tsv",
+            RESULTS + "/stats/spectra_ensemble.tsv",
             caption="../report/spectra_ensemble.rst",
             category="Spectra",
             labels={"table": "FOOOF fits of the ensemble-mean spectra"},
         ),
-        mean_psd="results/stats/spectra_mean_psd.tsv",
+        mean_psd=RESULTS + "/stats/spectra_mean_psd.tsv",
     log:
-        "logs/spectra_table.log",
+        LOGS + "/spectra_table.log",
     benchmark:
-        "benchmarks/spectra_table/spectra_table.tsv"
+        BENCHMARKS + "/spectra_table/spectra_table.tsv"
     conda:
         "../../envs/analysis.yaml"
     params:
@@ -171,18 +171,18 @@ rule spectra_table:
 
 rule resolved_config:
     input:
-        provenance="results/stats/provenance.tsv",
+        provenance=RESULTS + "/stats/provenance.tsv",
     output:
         config=report(
-            "results/config.yaml",
+            RESULTS + "/config.yaml",
             caption="../report/config.rst",
             category="Configuration",
             labels={"file": "resolved configuration"},
         ),
     log:
-        "logs/resolved_config.log",
+        LOGS + "/resolved_config.log",
     benchmark:
-        "benchmarks/resolved_config/resolved_config.tsv"
+        BENCHMARKS + "/resolved_config/resolved_config.tsv"
     conda:
         "../../envs/analysis.yaml"
     params:
@@ -196,15 +196,15 @@ rule provenance:
         runs=run_files("run.json") + sweep_run_records(),
     output:
         provenance=report(
-            "results/stats/provenance.tsv",
+            RESULTS + "/stats/provenance.tsv",
             caption="../report/provenance.rst",
             category="Configuration",
             labels={"table": "provenance"},
         ),
     log:
-        "logs/provenance.log",
+        LOGS + "/provenance.log",
     benchmark:
-        "benchmarks/provenance/provenance.tsv"
+        BENCHMARKS + "/provenance/provenance.tsv"
     conda:
         "../../envs/analysis.yaml"
     params:

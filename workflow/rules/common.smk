@@ -12,11 +12,14 @@ from vabench.config import (
     ensemble_networks,
     network_name,
     network_params,
+    run_params,
     seed_blocks,
     validate_config,
+    weight_pair,
     weights_label,
     with_seed,
 )
+from vabench.models import get_model, model_root
 from vabench.grid import axis_values, group_label, row_groups
 from vabench.backends import engines, resource_names
 
@@ -28,6 +31,12 @@ except ConfigError as _err:
 config.clear()
 config.update(_validated)
 
+MODEL = get_model(config)
+# a study holds one model: COBA's files where they always were, the others under results/<model>/
+RESULTS, LOGS, BENCHMARKS = (
+    model_root(MODEL.name, top) for top in ("results", "logs", "benchmarks")
+)
+
 ENSEMBLE = ensemble_networks(config)
 # every network of the study: each seed, then its one-spike replicates
 STUDY_NETWORKS = [net["name"] for net in ENSEMBLE]
@@ -35,11 +44,16 @@ STUDY_NETWORKS = [net["name"] for net in ENSEMBLE]
 NETWORK = ENSEMBLE[0]["name"]
 MAIN_SEED = ENSEMBLE[0]["seed"]
 BACKENDS = list(config["backends"])
-WEIGHTS = [weights_label(w["g_exc_nS"], w["g_inh_nS"]) for w in config["weights"]]
-RUN_DIR = "results/runs/{network}/{backend}/{weights}"
+WEIGHT_PAIRS = [weight_pair(w, MODEL.name) for w in config["weights"]]
+WEIGHTS = [weights_label(*pair, MODEL.name) for pair in WEIGHT_PAIRS]
+RUN_DIR = RESULTS + "/runs/{network}/{backend}/{weights}"
 # what a run depends on (record.neo is an export, not part of the run)
-SIM_PARAMS = {k: config[k] for k in ("cell", "stimulus", "simulation")}
-SIM_PARAMS["record"] = {"n_traced": config["record"]["n_traced"]}
+SIM_PARAMS = run_params(config)
+# the engine conventions (input step, spike stamp, delay, refractory clamp) are measured on
+# COBA's IF cell whatever the study's model (config/README.md, Benchmarks 2 and 3)
+CONVENTION_PARAMS = {
+    k: v for k, v in dict(SIM_PARAMS, cell=config["cell"]).items() if k != "model"
+}
 
 # the analysis jobs: one per backend, weight set and block of consecutive seeds (with their
 # replicates), so one process pays the imports for many runs (ensemble.seeds_per_job)
@@ -49,7 +63,7 @@ BLOCKS = {
         config["ensemble"]["seeds"], config["ensemble"]["seeds_per_job"]
     )
 }
-ANALYSIS_DIR = "results/analysis/{backend}/{weights}/{block}"
+ANALYSIS_DIR = RESULTS + "/analysis/{backend}/{weights}/{block}"
 # analysis settings the per-run jobs use (not how runs are grouped into jobs)
 ANALYSIS = dict(config["analysis"])
 
@@ -73,7 +87,7 @@ def trace_content(wildcards):
 def block_runs(wildcards, name):
     """One file of every run of an analysis block, in the block's order."""
     return [
-        f"results/runs/{network}/{wildcards.backend}/{wildcards.weights}/{name}"
+        RESULTS + f"/runs/{network}/{wildcards.backend}/{wildcards.weights}/{name}"
         for network in BLOCKS[wildcards.block]
     ]
 
@@ -81,7 +95,7 @@ def block_runs(wildcards, name):
 def block_tables(name, weights=None, backends=None):
     """One table of every analysis block (backend, then weight set, then block: the order of the old per-run tables)."""
     return [
-        f"results/analysis/{backend}/{w}/{block}/{name}"
+        RESULTS + f"/analysis/{backend}/{w}/{block}/{name}"
         for backend in backends or BACKENDS
         for w in ([weights] if weights else WEIGHTS)
         for block in BLOCKS
@@ -102,6 +116,11 @@ def with_section(params, backend):
 def sim_params(wildcards):
     """What a simulate job depends on."""
     return with_section(SIM_PARAMS, wildcards.backend)
+
+
+def convention_params(wildcards):
+    """What a conventions job depends on."""
+    return with_section(CONVENTION_PARAMS, wildcards.backend)
 
 
 def sweep_sim_params(wildcards):
@@ -126,7 +145,7 @@ SWEEP_SIM_PARAMS = dict(
     simulation=dict(config["simulation"], t_stop_ms=SWEEP["t_stop_ms"]),
     record={"n_traced": 0},
 )
-SWEEP_DIR = "results/sweep/runs/{network}/{backend}"
+SWEEP_DIR = RESULTS + "/sweep/runs/{network}/{backend}"
 # every network the study needs: the main one and one per sweep seed
 NETWORK_PARAMS = {net["name"]: net["params"] for net in ENSEMBLE}
 NETWORK_PARAMS.update(
@@ -137,10 +156,14 @@ NETWORK_PARAMS.update(
 )
 
 
+# a weight in a path segment (weights_label): digits, a fraction, an exponent
+NUMBER = r"\d+(\.\d+)?(e[-+]?\d+)?"
+
+
 wildcard_constraints:
     network=r"N\d+_seed\d+(r\d+)?_[0-9a-f]{8}",
     backend="|".join(re.escape(name) for name in ENGINES),
-    weights=r"gexc~\d+(\.\d+)?(e[-+]?\d+)?_ginh~\d+(\.\d+)?(e[-+]?\d+)?",
+    weights=r"(gexc~{n}_ginh~{n}|wexc~{n}_winh~{n})".replace("{n}", NUMBER),
     block=r"seeds-from~\d+",
 
 
@@ -161,10 +184,10 @@ def figure_runs(weights):
         for name in ("spikes.parquet", "traces.npz", "run.json")
     }
     runs["cells"] = [
-        f"results/analysis/{backend}/{weights}/{network_block(NETWORK)}/cells.tsv"
+        RESULTS + f"/analysis/{backend}/{weights}/{network_block(NETWORK)}/cells.tsv"
         for backend in BACKENDS
     ]
-    runs["summary"] = "results/stats/summary.tsv"
+    runs["summary"] = RESULTS + "/stats/summary.tsv"
     return runs
 
 
@@ -202,7 +225,7 @@ def check_reused(network):
 def check_study_runs(wildcards, name):
     """The study runs the map's check reuses (the benchmark point), one file each."""
     return [
-        f"results/runs/{network}/{wildcards.ref}/{BENCHMARK}/{name}"
+        RESULTS + f"/runs/{network}/{wildcards.ref}/{BENCHMARK}/{name}"
         for network in SWEEP_NETWORKS
         if check_reused(network)
     ]
@@ -211,7 +234,8 @@ def check_study_runs(wildcards, name):
 def sweep_run_records():
     """run.json of every map point, every backend and seed."""
     return [
-        f"results/sweep/runs/{network}/{backend}/{weights_label(g_exc, g_inh)}/run.json"
+        RESULTS
+        + f"/sweep/runs/{network}/{backend}/{weights_label(g_exc, g_inh)}/run.json"
         for network in SWEEP_NETWORKS
         for backend in SWEEP_BACKENDS
         for g_exc in G_EXC
@@ -222,7 +246,7 @@ def sweep_run_records():
 def sweep_rows(wildcards):
     """Point tables of every network seed of one backend's map."""
     return expand(
-        "results/sweep/points/{network}/{backend}.tsv",
+        RESULTS + "/sweep/points/{network}/{backend}.tsv",
         network=SWEEP_NETWORKS,
         backend=wildcards.backend,
     )
@@ -234,22 +258,22 @@ ENSEMBLE_FIGURES = ["survival", "paired_differences", "distributions", "divergen
 def final_outputs():
     return (
         [
-            "results/stats/summary.tsv",
-            "results/stats/agreement.tsv",
-            "results/stats/agreement_pairs.tsv",
-            "results/stats/conventions.tsv",
-            "results/verdict.rst",
-            "results/stats/divergence.tsv",
-            "results/stats/spectra_ensemble.tsv",
-            "results/stats/spectra.tsv",
-            "results/stats/provenance.tsv",
-            "results/config.yaml",
-            "results/figures/fig24_backends.png",
-            "results/figures/spectra.png",
-            "results/figures/state_histograms.png",
+            RESULTS + "/stats/summary.tsv",
+            RESULTS + "/stats/agreement.tsv",
+            RESULTS + "/stats/agreement_pairs.tsv",
+            RESULTS + "/stats/conventions.tsv",
+            RESULTS + "/verdict.rst",
+            RESULTS + "/stats/divergence.tsv",
+            RESULTS + "/stats/spectra_ensemble.tsv",
+            RESULTS + "/stats/spectra.tsv",
+            RESULTS + "/stats/provenance.tsv",
+            RESULTS + "/config.yaml",
+            RESULTS + "/figures/fig24_backends.png",
+            RESULTS + "/figures/spectra.png",
+            RESULTS + "/figures/state_histograms.png",
         ]
-        + expand("results/figures/{name}.png", name=ENSEMBLE_FIGURES)
-        + expand("results/figures/fig24_backends_{weights}.png", weights=WEIGHTS)
+        + expand(RESULTS + "/figures/{name}.png", name=ENSEMBLE_FIGURES)
+        + expand(RESULTS + "/figures/fig24_backends_{weights}.png", weights=WEIGHTS)
         + (run_files("exc.neo.pkl") if config["record"]["neo"] else [])
         + sweep_outputs()
     )
@@ -257,12 +281,13 @@ def final_outputs():
 
 def sweep_outputs():
     return (
-        expand("results/sweep/{backend}/points.tsv", backend=SWEEP_BACKENDS)
+        expand(RESULTS + "/sweep/{backend}/points.tsv", backend=SWEEP_BACKENDS)
         + expand(
-            "results/figures/sustained_activity_{backend}.png", backend=SWEEP_BACKENDS
+            RESULTS + "/figures/sustained_activity_{backend}.png",
+            backend=SWEEP_BACKENDS,
         )
         + expand(
-            "results/sweep/check_{backend}_vs_{ref}.tsv",
+            RESULTS + "/sweep/check_{backend}_vs_{ref}.tsv",
             backend=CHECKED_BACKENDS,
             ref=CHECK["backend"],
         )

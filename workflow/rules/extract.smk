@@ -11,9 +11,9 @@ rule extract:
         cell_summary=f"{ANALYSIS_DIR}/cell_summary.tsv",
         signals=f"{ANALYSIS_DIR}/signals.npz",
     log:
-        "logs/extract/{backend}/{weights}/{block}.log",
+        LOGS + "/extract/{backend}/{weights}/{block}.log",
     benchmark:
-        "benchmarks/extract/{backend}/{weights}/{block}.tsv"
+        BENCHMARKS + "/extract/{backend}/{weights}/{block}.tsv"
     conda:
         "../../envs/extract.yaml"
     params:

@@ -3,16 +3,16 @@ rule fig24_backends:
         unpack(lambda wc: figure_runs(wc.weights)),
     output:
         png=report(
-            "results/figures/fig24_backends_{weights}.png",
+            RESULTS + "/figures/fig24_backends_{weights}.png",
             caption="../report/fig24_backends.rst",
             category="Multi-simulator comparison",
             labels={"figure": "Fig. 24 layout", "weights": "{weights}"},
         ),
-        svg="results/figures/fig24_backends_{weights}.svg",
+        svg=RESULTS + "/figures/fig24_backends_{weights}.svg",
     log:
-        "logs/figures/fig24_backends_{weights}.log",
+        LOGS + "/figures/fig24_backends_{weights}.log",
     benchmark:
-        "benchmarks/fig24_backends/{weights}.tsv"
+        BENCHMARKS + "/fig24_backends/{weights}.tsv"
     conda:
         "../../envs/figures.yaml"
     params:
@@ -27,15 +27,15 @@ rule fig24_backends:
 # the first weight set's figure under the name a reader looks for first
 rule fig24_backends_main:
     input:
-        png=f"results/figures/fig24_backends_{WEIGHTS[0]}.png",
-        svg=f"results/figures/fig24_backends_{WEIGHTS[0]}.svg",
+        png=RESULTS + f"/figures/fig24_backends_{WEIGHTS[0]}.png",
+        svg=RESULTS + f"/figures/fig24_backends_{WEIGHTS[0]}.svg",
     output:
-        png="results/figures/fig24_backends.png",
-        svg="results/figures/fig24_backends.svg",
+        png=RESULTS + "/figures/fig24_backends.png",
+        svg=RESULTS + "/figures/fig24_backends.svg",
     log:
-        "logs/figures/fig24_backends.log",
+        LOGS + "/figures/fig24_backends.log",
     benchmark:
-        "benchmarks/fig24_backends_main/fig24_backends.tsv"
+        BENCHMARKS + "/fig24_backends_main/fig24_backends.tsv"
     conda:
         "../../envs/figures.yaml"
     shell:
@@ -48,16 +48,16 @@ rule state_histograms:
         run=run_files("run.json", WEIGHTS[0], networks=[NETWORK]),
     output:
         png=report(
-            "results/figures/state_histograms.png",
+            RESULTS + "/figures/state_histograms.png",
             caption="../report/state_histograms.rst",
             category="Multi-simulator comparison",
             labels={"figure": "state histograms"},
         ),
-        svg="results/figures/state_histograms.svg",
+        svg=RESULTS + "/figures/state_histograms.svg",
     log:
-        "logs/figures/state_histograms.log",
+        LOGS + "/figures/state_histograms.log",
     benchmark:
-        "benchmarks/state_histograms/state_histograms.tsv"
+        BENCHMARKS + "/state_histograms/state_histograms.tsv"
     conda:
         "../../envs/figures.yaml"
     params:
@@ -70,20 +70,20 @@ rule state_histograms:
 
 rule spectra_figure:
     input:
-        psd="results/stats/spectra_mean_psd.tsv",
-        fits="results/stats/spectra_ensemble.tsv",
+        psd=RESULTS + "/stats/spectra_mean_psd.tsv",
+        fits=RESULTS + "/stats/spectra_ensemble.tsv",
     output:
         png=report(
-            "results/figures/spectra.png",
+            RESULTS + "/figures/spectra.png",
             caption="../report/spectra.rst",
             category="Spectra",
             labels={"figure": "power spectra"},
         ),
-        svg="results/figures/spectra.svg",
+        svg=RESULTS + "/figures/spectra.svg",
     log:
-        "logs/figures/spectra.log",
+        LOGS + "/figures/spectra.log",
     benchmark:
-        "benchmarks/spectra_figure/spectra.tsv"
+        BENCHMARKS + "/spectra_figure/spectra.tsv"
     conda:
         "../../envs/figures.yaml"
     params:
@@ -95,23 +95,23 @@ rule spectra_figure:
 
 rule ensemble_figure:
     input:
-        summary="results/stats/summary.tsv",
-        agreement="results/stats/agreement.tsv",
-        divergence="results/stats/divergence.tsv",
+        summary=RESULTS + "/stats/summary.tsv",
+        agreement=RESULTS + "/stats/agreement.tsv",
+        divergence=RESULTS + "/stats/divergence.tsv",
         cells=block_tables("cells.tsv", WEIGHTS[0]),
         pairs=block_tables("pairs.tsv", WEIGHTS[0]),
     output:
         png=report(
-            "results/figures/{figure}.png",
+            RESULTS + "/figures/{figure}.png",
             caption="../report/ensemble_figures.rst",
             category="Ensemble verdict",
             labels={"figure": "{figure}"},
         ),
-        svg="results/figures/{figure}.svg",
+        svg=RESULTS + "/figures/{figure}.svg",
     log:
-        "logs/figures/{figure}.log",
+        LOGS + "/figures/{figure}.log",
     benchmark:
-        "benchmarks/ensemble_figure/{figure}.tsv"
+        BENCHMARKS + "/ensemble_figure/{figure}.tsv"
     wildcard_constraints:
         figure="|".join(ENSEMBLE_FIGURES),
     conda:
@@ -119,6 +119,6 @@ rule ensemble_figure:
     params:
         n_seeds=len(config["ensemble"]["seeds"]),
         n_cells=config["network"]["n_cells"],
-        weights=[config["weights"][0]["g_exc_nS"], config["weights"][0]["g_inh_nS"]],
+        weights=list(WEIGHT_PAIRS[0]),
     script:
         "../scripts/ensemble_figure.py"

@@ -1,10 +1,10 @@
 rule build_network:
     output:
-        network="results/networks/{network}/network.npz",
+        network=RESULTS + "/networks/{network}/network.npz",
     log:
-        "logs/build_network/{network}.log",
+        LOGS + "/build_network/{network}.log",
     benchmark:
-        "benchmarks/build_network/{network}.tsv"
+        BENCHMARKS + "/build_network/{network}.tsv"
     conda:
         "../../envs/analysis.yaml"
     params:

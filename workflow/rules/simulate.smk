@@ -1,14 +1,14 @@
 rule simulate:
     input:
-        network="results/networks/{network}/network.npz",
+        network=RESULTS + "/networks/{network}/network.npz",
     output:
         spikes=f"{RUN_DIR}/spikes.parquet",
         traces=f"{RUN_DIR}/traces.npz",
         run=f"{RUN_DIR}/run.json",
     log:
-        "logs/simulate/{network}/{backend}/{weights}.log",
+        LOGS + "/simulate/{network}/{backend}/{weights}.log",
     benchmark:
-        "benchmarks/simulate/{network}/{backend}/{weights}.tsv"
+        BENCHMARKS + "/simulate/{network}/{backend}/{weights}.tsv"
     conda:
         "../../envs/simulate-{backend}.yaml"
     threads: config["simulation"]["threads"]
@@ -17,7 +17,8 @@ rule simulate:
     params:
         sim=sim_params,
         traces=trace_content,
-        work_dir=lambda wc: f"logs/simulate/{wc.network}/{wc.backend}/{wc.weights}.work",
+        work_dir=lambda wc: LOGS
+        + f"/simulate/{wc.network}/{wc.backend}/{wc.weights}.work",
     script:
         "../scripts/simulate.py"
 
@@ -32,9 +33,9 @@ rule export_neo:
         exc=f"{RUN_DIR}/exc.neo.pkl",
         inh=f"{RUN_DIR}/inh.neo.pkl",
     log:
-        "logs/export_neo/{network}/{backend}/{weights}.log",
+        LOGS + "/export_neo/{network}/{backend}/{weights}.log",
     benchmark:
-        "benchmarks/export_neo/{network}/{backend}/{weights}.tsv"
+        BENCHMARKS + "/export_neo/{network}/{backend}/{weights}.tsv"
     conda:
         "../../envs/extract.yaml"
     script:
@@ -45,17 +46,17 @@ rule export_neo:
 # network through its own code (vabench.conventions): the names a verdict gives a difference
 rule conventions:
     output:
-        "results/stats/conventions/{backend}.json",
+        RESULTS + "/stats/conventions/{backend}.json",
     log:
-        "logs/conventions/{backend}.log",
+        LOGS + "/conventions/{backend}.log",
     benchmark:
-        "benchmarks/conventions/{backend}.tsv"
+        BENCHMARKS + "/conventions/{backend}.tsv"
     conda:
         "../../envs/simulate-{backend}.yaml"
     resources:
         **ENGINE_RESOURCES,
     params:
-        sim=sim_params,
-        work_dir=lambda wc: f"logs/conventions/{wc.backend}.work",
+        sim=convention_params,
+        work_dir=lambda wc: LOGS + f"/conventions/{wc.backend}.work",
     script:
         "../scripts/conventions.py"

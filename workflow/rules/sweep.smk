@@ -4,14 +4,15 @@ for _i, _rows in enumerate(ROW_GROUPS):
         name:
             "simulate_map" if len(ROW_GROUPS) == 1 else f"simulate_map_{_i}"
         input:
-            network="results/networks/{network}/network.npz",
+            network=RESULTS + "/networks/{network}/network.npz",
         output:
             spikes=sweep_group_outputs("spikes.parquet", _rows),
             runs=sweep_group_outputs("run.json", _rows),
         log:
-            f"logs/simulate_map/{{network}}/{{backend}}/{group_label(_rows)}.log",
+            LOGS + f"/simulate_map/{{network}}/{{backend}}/{group_label(_rows)}.log",
         benchmark:
-            f"benchmarks/simulate_map/{{network}}/{{backend}}/{group_label(_rows)}.tsv"
+            BENCHMARKS
+            + f"/simulate_map/{{network}}/{{backend}}/{group_label(_rows)}.tsv"
         priority: 10
         conda:
             "../../envs/simulate-{backend}.yaml"
@@ -30,14 +31,14 @@ for _i, _rows in enumerate(ROW_GROUPS):
 # has that run) on one network, every point in one process.
 rule simulate_check:
     input:
-        network="results/networks/{network}/network.npz",
-        points="results/sweep/{backend}/points.tsv",
+        network=RESULTS + "/networks/{network}/network.npz",
+        points=RESULTS + "/sweep/{backend}/points.tsv",
     output:
-        runs=directory("results/sweep/check/{backend}_vs_{ref}/{network}"),
+        runs=directory(RESULTS + "/sweep/check/{backend}_vs_{ref}/{network}"),
     log:
-        "logs/simulate_check/{backend}_vs_{ref}/{network}.log",
+        LOGS + "/simulate_check/{backend}_vs_{ref}/{network}.log",
     benchmark:
-        "benchmarks/simulate_check/{backend}_vs_{ref}/{network}.tsv"
+        BENCHMARKS + "/simulate_check/{backend}_vs_{ref}/{network}.tsv"
     priority: 5
     conda:
         "../../envs/simulate-{ref}.yaml"
@@ -58,24 +59,24 @@ rule simulate_check:
 
 rule sweep_check:
     input:
-        points="results/sweep/{backend}/points.tsv",
+        points=RESULTS + "/sweep/{backend}/points.tsv",
         checked=expand(
-            "results/sweep/check/{{backend}}_vs_{{ref}}/{network}",
+            RESULTS + "/sweep/check/{{backend}}_vs_{{ref}}/{network}",
             network=SWEEP_NETWORKS,
         ),
         study_spikes=lambda wc: check_study_runs(wc, "spikes.parquet"),
         study_runs=lambda wc: check_study_runs(wc, "run.json"),
     output:
         check=report(
-            "results/sweep/check_{backend}_vs_{ref}.tsv",
+            RESULTS + "/sweep/check_{backend}_vs_{ref}.tsv",
             caption="../report/sweep_check.rst",
             category="Sustained-activity map",
             labels={"table": "map check", "backend": "{backend} vs {ref}"},
         ),
     log:
-        "logs/sweep_check/{backend}_vs_{ref}.log",
+        LOGS + "/sweep_check/{backend}_vs_{ref}.log",
     benchmark:
-        "benchmarks/sweep_check/{backend}_vs_{ref}.tsv"
+        BENCHMARKS + "/sweep_check/{backend}_vs_{ref}.tsv"
     conda:
         "../../envs/extract.yaml"
     params:
@@ -91,11 +92,11 @@ rule sweep_network_points:
         spikes=sweep_group_outputs("spikes.parquet", G_EXC),
         runs=sweep_group_outputs("run.json", G_EXC),
     output:
-        points="results/sweep/points/{network}/{backend}.tsv",
+        points=RESULTS + "/sweep/points/{network}/{backend}.tsv",
     log:
-        "logs/sweep_network_points/{network}/{backend}.log",
+        LOGS + "/sweep_network_points/{network}/{backend}.log",
     benchmark:
-        "benchmarks/sweep_network_points/{network}/{backend}.tsv"
+        BENCHMARKS + "/sweep_network_points/{network}/{backend}.tsv"
     priority: 10
     conda:
         "../../envs/extract.yaml"
@@ -110,15 +111,15 @@ rule sweep_points:
         rows=sweep_rows,
     output:
         points=report(
-            "results/sweep/{backend}/points.tsv",
+            RESULTS + "/sweep/{backend}/points.tsv",
             caption="../report/sweep_points.rst",
             category="Sustained-activity map",
             labels={"table": "map points", "backend": "{backend}"},
         ),
     log:
-        "logs/sweep_points/{backend}.log",
+        LOGS + "/sweep_points/{backend}.log",
     benchmark:
-        "benchmarks/sweep_points/{backend}.tsv"
+        BENCHMARKS + "/sweep_points/{backend}.tsv"
     priority: 10
     conda:
         "../../envs/analysis.yaml"
@@ -128,19 +129,19 @@ rule sweep_points:
 
 rule sustained_activity_map:
     input:
-        points="results/sweep/{backend}/points.tsv",
+        points=RESULTS + "/sweep/{backend}/points.tsv",
     output:
         png=report(
-            "results/figures/sustained_activity_{backend}.png",
+            RESULTS + "/figures/sustained_activity_{backend}.png",
             caption="../report/sustained_activity.rst",
             category="Sustained-activity map",
             labels={"figure": "sustained-activity map", "backend": "{backend}"},
         ),
-        svg="results/figures/sustained_activity_{backend}.svg",
+        svg=RESULTS + "/figures/sustained_activity_{backend}.svg",
     log:
-        "logs/figures/sustained_activity_{backend}.log",
+        LOGS + "/figures/sustained_activity_{backend}.log",
     benchmark:
-        "benchmarks/sustained_activity_map/{backend}.tsv"
+        BENCHMARKS + "/sustained_activity_map/{backend}.tsv"
     conda:
         "../../envs/figures.yaml"
     params:

@@ -17,7 +17,15 @@ import logging
 import sys
 from pathlib import Path
 
-from vabench.config import ConfigError, load_config, network_name, network_params, validate_config, with_seed
+from vabench.config import (
+    ConfigError,
+    load_config,
+    network_name,
+    network_params,
+    run_params,
+    validate_config,
+    with_seed,
+)
 from vabench.io import DamagedFileError
 
 
@@ -82,7 +90,7 @@ def main(argv=None) -> int:
 
             if args.backend not in names():
                 raise ConfigError(f"'--backend': {args.backend!r} is not allowed; allowed values: {', '.join(names())}")
-            simulate(args.network, args.backend, args.g_exc, args.g_inh, cfg, args.out_dir)
+            simulate(args.network, args.backend, args.g_exc, args.g_inh, dict(cfg, **run_params(cfg)), args.out_dir)
         elif args.command == "extract":
             from vabench.extract import block_outputs, extract_block, run_dir_recordings
 

@@ -16,6 +16,8 @@ from pathlib import Path
 import jsonschema
 import yaml
 
+from vabench.models import get_model
+
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "config.schema.yaml"
 
 
@@ -86,11 +88,13 @@ def _is_multiple(value: float, step: float) -> bool:
 
 
 def _cross_field_checks(cfg: dict) -> None:
-    cell, sim = cfg["cell"], cfg["simulation"]
-    if cell["v_thresh"] <= cell["v_reset"]:
+    model, sim = get_model(cfg), cfg["simulation"]
+    cell, where = cfg[model.cell_section], model.cell_section
+    if "v_thresh" in cell and cell["v_thresh"] <= cell["v_reset"]:
         raise ConfigError(
-            f"'cell.v_thresh' ({cell['v_thresh']} mV) must be above 'cell.v_reset' ({cell['v_reset']} mV)"
+            f"'{where}.v_thresh' ({cell['v_thresh']} mV) must be above '{where}.v_reset' ({cell['v_reset']} mV)"
         )
+    _check_weight_keys(cfg, model)
     dt, delay = sim["dt_ms"], sim["delay_ms"]
     if not _is_multiple(delay, dt):
         raise ConfigError(f"'simulation.delay_ms' ({delay}) must be a whole multiple of 'simulation.dt_ms' ({dt})")
@@ -140,10 +144,45 @@ def _cross_field_checks(cfg: dict) -> None:
         raise ConfigError("'network.exc_fraction' leaves one population empty for this 'network.n_cells'")
     seen = set()
     for i, w in enumerate(cfg["weights"]):
-        label = weights_label(w["g_exc_nS"], w["g_inh_nS"])
+        label = weights_label(*weight_pair(w, cfg["model"]), cfg["model"])
         if label in seen:
             raise ConfigError(f"'weights.{i}': duplicate weight set {label}")
         seen.add(label)
+
+
+def _check_weight_keys(cfg: dict, model) -> None:
+    """Each weight set, and the map's axes, in the model's quantity and unit (a conductance in nS
+    for COBA and HH-COBA, a current in pA for CUBA)."""
+    keys = model.weight_keys
+    for i, w in enumerate(cfg["weights"]):
+        if set(w) != set(keys):
+            raise ConfigError(
+                f"'weights.{i}': model '{model.name}' takes the weights {' and '.join(keys)} ({model.weight_unit}), not {', '.join(sorted(w))}"
+            )
+    sweep = cfg["sweep"]
+    if keys[0] not in sweep and sweep["backends"]:
+        raise ConfigError(
+            f"'sweep.backends': model '{model.name}' has no sustained-activity map (its cells fire without input; config/README.md); set sweep.backends: []"
+        )
+
+
+def weight_pair(w: dict, model: str = "coba") -> tuple[float, float]:
+    """One weight set of the config as (excitatory, inhibitory), in the model's unit."""
+    exc, inh = get_model(model).weight_keys
+    return float(w[exc]), float(w[inh])
+
+
+def run_params(cfg: dict) -> dict:
+    """What a simulation depends on, from the validated config: ``stimulus``, ``simulation``, the
+    traced cells, the model's cell section as ``cell`` and, for a model other than COBA, ``model``
+    (so COBA's params, and its files, are those it had before models existed)."""
+    model = get_model(cfg)
+    out = {k: cfg[k] for k in ("stimulus", "simulation")}
+    out["cell"] = cfg[model.cell_section]
+    out["record"] = {"n_traced": cfg["record"]["n_traced"]}
+    if model.name != "coba":
+        out["model"] = model.name
+    return out
 
 
 def validate_config(cfg: dict | None) -> dict:
@@ -226,9 +265,11 @@ def _deep_update(base: dict, extra: dict) -> dict:
     return base
 
 
-def weights_label(g_exc_nS: float, g_inh_nS: float) -> str:
-    """Paramspace-style path segment with fixed formatting: ``gexc~4.0_ginh~51.0``."""
-    return f"gexc~{float(g_exc_nS)!r}_ginh~{float(g_inh_nS)!r}"
+def weights_label(exc: float, inh: float, model: str = "coba") -> str:
+    """Paramspace-style path segment with fixed formatting: ``gexc~4.0_ginh~51.0`` for a
+    conductance pair (nS), ``wexc~16.2_winh~90.0`` for CUBA's currents (pA)."""
+    g = "g" if get_model(model).weight_unit == "nS" else "w"
+    return f"{g}exc~{float(exc)!r}_{g}inh~{float(inh)!r}"
 
 
 def parse_weights_label(label: str) -> tuple[float, float]:
@@ -248,7 +289,7 @@ def network_params(cfg: dict, replicate: int = 0) -> dict:
         "stimulus": dict(cfg["stimulus"]),
         "dt_ms": cfg["simulation"]["dt_ms"],
         "stimulus_onset_ms": cfg["simulation"]["delay_ms"],
-        "v_init_range_mV": [cfg["cell"]["v_reset"], cfg["cell"]["v_thresh"]],
+        "v_init_range_mV": get_model(cfg).v_init_range_mV(cfg),
     }
     if replicate:
         out["replicate"] = int(replicate)

@@ -56,7 +56,7 @@ RECORD_FIELDS = (
     "workflow_commit",
     "purpose",
 )
-USED_SECTIONS = ("cell", "stimulus", "simulation", "record")
+USED_SECTIONS = ("model", "cell", "stimulus", "simulation", "record")
 
 
 def _peak_rss_mb() -> float:

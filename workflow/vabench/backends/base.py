@@ -45,6 +45,7 @@ from typing import ClassVar, Iterator
 
 import numpy as np
 
+from vabench.models import get_model
 from vabench.network import split_projections, thalamic_spike_trains
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,10 @@ RECEPTOR = {
 }
 
 
+# keys of a config cell section that are vabench's, not the PyNN cell type's
+VABENCH_CELL_KEYS = ("v_init_mV",)
+
+
 @dataclasses.dataclass(frozen=True)
 class RunSpec:
     """What every run of one job shares: the model, the clock, and what to record."""
@@ -75,6 +80,7 @@ class RunSpec:
     n_traced: int = 0
     section: dict = dataclasses.field(default_factory=dict)  # the engine's own config section
     work_dir: Path | None = None  # scratch space of the job (logs folder), for engines that need one
+    model: str = "coba"  # the benchmark (vabench.models); ``cell`` holds that model's parameters
 
     @classmethod
     def from_params(cls, params: dict, section: str | None, work_dir=None) -> "RunSpec":
@@ -90,7 +96,13 @@ class RunSpec:
             n_traced=int(params.get("record", {}).get("n_traced", 0)),
             section=dict(params.get(section) or {}) if section else {},
             work_dir=Path(work_dir).resolve() if work_dir else None,
+            model=str(params.get("model", "coba")),
         )
+
+    @property
+    def cell_params(self) -> dict:
+        """The cell parameters as the model's PyNN cell type takes them (vabench's own keys left out)."""
+        return {k: v for k, v in self.cell.items() if k not in VABENCH_CELL_KEYS}
 
 
 @dataclasses.dataclass
@@ -227,7 +239,7 @@ class Engine(abc.ABC):
 
 
 class PyNNEngine(Engine):
-    """The shared PyNN code (NEST, NEURON, Brian2, SpiNNaker): one IF_cond_exp model, built
+    """The shared PyNN code (NEST, NEURON, Brian2, SpiNNaker): the model's PyNN cell type, built
     from the stored arrays; a subclass says how to import and set up its simulator and may
     override ``make_projection`` (a faster native connect) and the readers."""
 
@@ -255,13 +267,18 @@ class PyNNEngine(Engine):
     def set_weight(self, projection, weight_uS: float) -> None:
         projection.set(weight=weight_uS)
 
+    def cell_type(self, sim, i_offset_nA: float = 0.0):
+        """The model's PyNN standard cell (IF_cond_exp, HH_cond_exp, ...) with the config's parameters."""
+        celltype = getattr(sim, get_model(self.spec.model).pynn_cell)
+        return celltype(**self.spec.cell_params, i_offset=i_offset_nA)
+
     # --- the engine steps ----------------------------------------------------------------
     def build(self, net: dict, g_exc_nS: float, g_inh_nS: float) -> None:
         if self.sim is None:
             self.sim = self.import_sim()
         sim = self.sim
         self.setup(sim, int(net["params"]["network"]["seed"]))
-        cell_type = sim.IF_cond_exp(**self.spec.cell, i_offset=0.0)
+        cell_type = self.cell_type(sim)
         pops = {
             "exc": sim.Population(net["n_exc"], cell_type, label="exc"),
             "inh": sim.Population(net["n_inh"], cell_type, label="inh"),
@@ -341,9 +358,7 @@ class PyNNEngine(Engine):
         self.setup(sim, seed)
         cells = {}
         for label, sc in scenarios.items():
-            pop = sim.Population(
-                1, sim.IF_cond_exp(**self.spec.cell, i_offset=float(sc.get("i_offset_nA", 0.0))), label=label
-            )
+            pop = sim.Population(1, self.cell_type(sim, float(sc.get("i_offset_nA", 0.0))), label=label)
             pop.initialize(v=self.spec.cell["v_rest"])
             if sc["weight_nS"]:
                 src = sim.Population(

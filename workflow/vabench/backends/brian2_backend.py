@@ -17,6 +17,7 @@ CODEGEN_TARGET = "numpy"
 
 class Brian2Engine(PyNNEngine):
     name = "brian2"
+    models = ("coba", "hh-coba")
     pynn_module = "pyNN.brian2"
     requires = ("pyNN", "brian2")
     summary = "Brian2 through PyNN; forward Euler (fixed by PyNN), numpy code generation"

@@ -1,7 +1,8 @@
-"""The same COBA model written directly in Brian2 (backend ``brian2-native``), without PyNN.
+"""The same models written directly in Brian2 (backend ``brian2-native``), without PyNN.
 
 Why: PyNN's Brian2 backend fixes forward Euler (it runs away at dt 1 ms) and its set-up is
-PyNN-bound. Here the IF_cond_exp equations are written out, integrated with the method set in
+PyNN-bound. Here the equations are written out (:mod:`vabench.backends.brian2_models`, shared
+with brian2-standalone), integrated with the method set in
 ``brian2.method`` (exponential Euler by default), every projection is connected from the
 stored arrays in one vectorised ``Synapses.connect`` call, and Brian2's RNG is seeded. The
 recordings are written as the same neo Blocks as the PyNN backends, so everything downstream
@@ -16,46 +17,15 @@ import numpy as np
 
 from vabench.backends._util import package_versions
 from vabench.backends.base import Engine
+from vabench.backends.brian2_models import initial_state, neuron_group_args
 
 log = logging.getLogger(__name__)
 
-# i_offset is IF_cond_exp's constant current (0 in the network; the single-cell current step sets it);
-# with it at 0 the tiny network's spikes are bit-identical to the equations without it.
-EQUATIONS = """
-dv/dt = (v_rest - v) / tau_m + (g_exc * (e_rev_E - v) + g_inh * (e_rev_I - v) + i_offset) / c_m : volt (unless refractory)
-dg_exc/dt = -g_exc / tau_syn_E : siemens
-dg_inh/dt = -g_inh / tau_syn_I : siemens
-i_offset : amp (constant)
-"""
 
-
-def refractory(cell: dict, dt_ms: float):
-    """The refractory period to give Brian2 so that v is clamped for tau_refrac, as on NEST and
-    NEURON. Brian2 stamps a spike at the start of the step in which v crossed threshold and holds
-    the cell while timestep(t - lastspike) < timestep(refractory): tau_refrac - dt after the step
-    the spike was found in. Measured on one cell under a 1 nA step (exact ISI 7.107 ms): NEST and
-    NEURON fire every 7.2 ms at dt 0.1 ms and every 8 ms at dt 1 ms, Brian2 given tau_refrac every
-    7.1 and 7 ms (tests/test_single_cell.py); one step more makes Brian2's ISIs NEST's."""
-    import brian2 as b2
-
-    return (cell["tau_refrac"] + dt_ms) * b2.ms
-
-
-def namespace(cell: dict) -> dict:
-    """The cell parameters (PyNN names and units) as Brian2 quantities, by the names of EQUATIONS."""
-    import brian2 as b2
-
-    return {
-        "v_rest": cell["v_rest"] * b2.mV,
-        "tau_m": cell["tau_m"] * b2.ms,
-        "c_m": cell["cm"] * b2.nF,
-        "e_rev_E": cell["e_rev_E"] * b2.mV,
-        "e_rev_I": cell["e_rev_I"] * b2.mV,
-        "tau_syn_E": cell["tau_syn_E"] * b2.ms,
-        "tau_syn_I": cell["tau_syn_I"] * b2.ms,
-        "v_thresh": cell["v_thresh"] * b2.mV,
-        "v_reset": cell["v_reset"] * b2.mV,
-    }
+def set_initial(neurons, model: str, cell: dict, v_mV) -> None:
+    """Initial v (and, for HH, the gates at their steady state there) of every cell."""
+    for name, values in initial_state(model, cell, v_mV).items():
+        setattr(neurons, name + "_", values)  # the unitless form: volt and 1
 
 
 def projections(net: dict) -> list:
@@ -84,6 +54,7 @@ class Brian2NativeEngine(Engine):
     population, so half the Cython compilation and fewer calls per time step."""
 
     name = "brian2-native"
+    models = ("coba", "hh-coba")
     section = "brian2"
     summary = "the model written directly in Brian2 (runtime mode, Cython), exponential Euler by default"
 
@@ -106,16 +77,9 @@ class Brian2NativeEngine(Engine):
         b2.seed(int(net["params"]["network"]["seed"]))
         n_exc, n_cells = net["n_exc"], net["n_exc"] + net["n_inh"]
         neurons = b2.NeuronGroup(
-            n_cells,
-            EQUATIONS,
-            threshold="v > v_thresh",
-            reset="v = v_reset",
-            refractory=refractory(cell, s.dt_ms),
-            method=opts["method"],
-            namespace=namespace(cell),
-            name="neurons",
+            n_cells, **neuron_group_args(s.model, cell, s.dt_ms), method=opts["method"], name="neurons"
         )
-        neurons.v = net["v_init_mV"] * b2.mV
+        set_initial(neurons, s.model, cell, net["v_init_mV"])
         indices, times_ms = thalamic_input(net)
         thalamus = b2.SpikeGeneratorGroup(net["n_thalamic"], indices, times_ms * b2.ms, name="thalamus")
         groups = {"exc": neurons[:n_exc], "inh": neurons[n_exc:], "thalamus": thalamus}
@@ -190,7 +154,7 @@ class Brian2NativeEngine(Engine):
         return {"method": self.spec.section.get("method"), "codegen_target": self.spec.section.get("codegen_target")}
 
     def single_cells(self, scenarios: dict, seed: int) -> dict:
-        """As :meth:`build` builds the network: EQUATIONS, threshold, reset, refractory and
+        """As :meth:`build` builds the network: the model's equations, threshold, reset, refractory and
         ``<g>_post += w`` synapses, one cell per scenario, fed by one SpikeGeneratorGroup."""
         import brian2 as b2
 
@@ -201,14 +165,7 @@ class Brian2NativeEngine(Engine):
         b2.seed(seed)
         labels = list(scenarios)
         neurons = b2.NeuronGroup(
-            len(labels),
-            EQUATIONS,
-            threshold="v > v_thresh",
-            reset="v = v_reset",
-            refractory=refractory(cell, s.dt_ms),
-            method=opts["method"],
-            namespace=namespace(cell),
-            name="neurons",
+            len(labels), **neuron_group_args(s.model, cell, s.dt_ms), method=opts["method"], name="neurons"
         )
         neurons.v = cell["v_rest"] * b2.mV
         neurons.i_offset = np.array([scenarios[lb].get("i_offset_nA", 0.0) for lb in labels]) * b2.nA

@@ -9,7 +9,7 @@ on the binary's command line, so one binary serves every weight set (and every r
 network: see below). Each run starts from the compiled initial state, so a reweighted run is
 exactly a fresh run.
 
-The model is brian2-native's (:data:`vabench.backends.brian2native_backend.EQUATIONS`, the same
+The model is brian2-native's (:mod:`vabench.backends.brian2_models`: the same equations and
 namespace, one NeuronGroup exc then inh, Synapses ``from_exc``/``from_inh``/``from_thalamus``)
 with two differences, both needed to make per-run values possible and neither changing the
 dynamics (a test checks the spikes against brian2-native):
@@ -54,9 +54,11 @@ from pathlib import Path
 
 import numpy as np
 
+from vabench.backends import brian2_models
 from vabench.backends._util import package_versions
 from vabench.backends.base import Engine, RunSpec
-from vabench.backends.brian2native_backend import EQUATIONS, namespace, projections, refractory
+from vabench.backends.brian2_models import neuron_group_args
+from vabench.backends.brian2native_backend import projections, set_initial
 
 log = logging.getLogger(__name__)
 
@@ -81,16 +83,9 @@ def _define_model(b2, net: dict, spec: dict) -> dict:
     cell = spec["cell"]
     n_exc, n_cells = int(net["n_exc"]), int(net["n_exc"]) + int(net["n_inh"])
     neurons = b2.NeuronGroup(
-        n_cells,
-        EQUATIONS,
-        threshold="v > v_thresh",
-        reset="v = v_reset",
-        refractory=refractory(cell, spec["dt_ms"]),
-        method=spec["method"],
-        namespace=namespace(cell),
-        name="neurons",
+        n_cells, **neuron_group_args(spec["model"], cell, spec["dt_ms"]), method=spec["method"], name="neurons"
     )
-    neurons.v = np.asarray(net["v_init_mV"]) * b2.mV
+    set_initial(neurons, spec["model"], cell, np.asarray(net["v_init_mV"]))
     # placeholder input (no spikes); every run sets the stored one
     stim = b2.TimedArray(np.zeros(tuple(spec["stim_shape"])), dt=spec["dt_ms"] * b2.ms, name=TIMED_ARRAY)
     thalamus = b2.NeuronGroup(
@@ -123,21 +118,14 @@ def _define_model(b2, net: dict, spec: dict) -> dict:
 
 def _define_single_cells(b2, scenarios: dict, spec: dict) -> dict:
     """The single-cell scenarios (:mod:`vabench.scenarios`) as :func:`_define_model` defines the
-    network (standalone device active): one NeuronGroup of EQUATIONS, one cell per scenario at
+    network (standalone device active): one NeuronGroup of the model's equations, one cell per scenario at
     v_rest with its ``i_offset``; the input a NeuronGroup firing from the TimedArray
     ``thalamic_input`` (source k feeds cell k); one Synapses object per (receptor, weight) with
     ``w : siemens (constant, shared)`` and ``<g>_post += w``. The weights and the input are the
     run's ``run_args`` (:meth:`Brian2StandaloneEngine.single_cells`), as in the network."""
     cell, labels = spec["cell"], list(scenarios)
     neurons = b2.NeuronGroup(
-        len(labels),
-        EQUATIONS,
-        threshold="v > v_thresh",
-        reset="v = v_reset",
-        refractory=refractory(cell, spec["dt_ms"]),
-        method=spec["method"],
-        namespace=namespace(cell),
-        name="neurons",
+        len(labels), **neuron_group_args(spec["model"], cell, spec["dt_ms"]), method=spec["method"], name="neurons"
     )
     neurons.v = cell["v_rest"] * b2.mV
     neurons.i_offset = np.array([float(scenarios[lb].get("i_offset_nA", 0.0)) for lb in labels]) * b2.nA
@@ -220,13 +208,15 @@ def _input_values(times_ms, sources, shape, dt_ms: float, t_stop_ms: float, dtyp
 
 def _spec(spec: RunSpec, net: dict) -> dict:
     """Everything compiled in besides the network arrays (all of it goes into the cache key)."""
-    code = "".join(inspect.getsource(f) for f in (_define_model, namespace, projections, refractory))
+    code = "".join(inspect.getsource(f) for f in (_define_model, projections, set_initial)) + inspect.getsource(
+        brian2_models
+    )
     threads = max(int(spec.threads or 1), 1)
     return {
         "engine": "brian2-standalone",
-        "equations": EQUATIONS,
+        "model": spec.model,
         "model_code": hashlib.sha256(code.encode()).hexdigest(),
-        "cell": {k: float(v) for k, v in spec.cell.items()},
+        "cell": {k: float(v) for k, v in spec.cell_params.items()},
         "method": spec.section.get("method", "exponential_euler"),
         "dt_ms": float(spec.dt_ms),
         "delay_ms": float(spec.delay_ms),
@@ -333,6 +323,7 @@ class Brian2StandaloneEngine(Engine):
     """Compile once per network (cached across processes), rerun per weight set."""
 
     name = "brian2-standalone"
+    models = ("coba", "hh-coba")
     section = config_section = "brian2"  # reads brian2.method; brian2.codegen_target does not apply
     summary = "brian2-native's model compiled by Brian2's C++ standalone mode, rerun per weight set with run_args"
 
@@ -556,7 +547,8 @@ class Brian2StandaloneEngine(Engine):
 
         s, labels = self.spec, list(scenarios)
         spec = {
-            "cell": {k: float(v) for k, v in s.cell.items()},
+            "model": s.model,
+            "cell": {k: float(v) for k, v in s.cell_params.items()},
             "method": s.section.get("method", "exponential_euler"),
             "dt_ms": float(s.dt_ms),
             "delay_ms": float(s.delay_ms),

@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 
 class NestEngine(PyNNEngine):
     name = "nest"
+    models = ("coba", "hh-coba")
     pynn_module = "pyNN.nest"
     requires = ("pyNN", "nest")
     summary = "NEST 3 through PyNN; iaf_cond_exp integrated by GSL's adaptive RKF45 within each step"

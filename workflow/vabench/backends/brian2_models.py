@@ -1,0 +1,131 @@
+"""The cell models of Brette et al. (2007) as Brian2 equations: one definition that brian2-native
+and brian2-standalone both build their NeuronGroup from (:func:`neuron_group_args`).
+
+The variables carry PyNN's names and units (``cell`` is the config's cell section), the
+synaptic conductances are ``g_exc`` / ``g_inh`` and every model has a constant ``i_offset``,
+so the synapses, monitors and single-cell scenarios are the same code for every model. Adding a
+model to both Brian2 engines is one entry of :data:`MODELS` here and its name in their
+``models``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# i_offset is IF_cond_exp's constant current (0 in the network; the single-cell current step sets it);
+# with it at 0 the tiny network's spikes are bit-identical to the equations without it.
+EQUATIONS = """
+dv/dt = (v_rest - v) / tau_m + (g_exc * (e_rev_E - v) + g_inh * (e_rev_I - v) + i_offset) / c_m : volt (unless refractory)
+dg_exc/dt = -g_exc / tau_syn_E : siemens
+dg_inh/dt = -g_inh / tau_syn_I : siemens
+i_offset : amp (constant)
+"""
+
+# Traub-Miles (PyNN's HH_cond_exp, NEST's hh_cond_exp_traub, Brian2's examples/COBAHH.py),
+# the rates written with exprel as in COBAHH.py (finite at their removable singularities)
+HH_EQUATIONS = """
+dv/dt = (g_leak * (e_rev_leak - v) + g_exc * (e_rev_E - v) + g_inh * (e_rev_I - v) - gbar_Na * m**3 * h * (v - e_rev_Na) - gbar_K * n**4 * (v - e_rev_K) + i_offset) / c_m : volt
+dm/dt = alpha_m * (1 - m) - beta_m * m : 1
+dn/dt = alpha_n * (1 - n) - beta_n * n : 1
+dh/dt = alpha_h * (1 - h) - beta_h * h : 1
+dg_exc/dt = -g_exc / tau_syn_E : siemens
+dg_inh/dt = -g_inh / tau_syn_I : siemens
+alpha_m = 0.32 / mV * 4 * mV / exprel((13 * mV - v + v_offset) / (4 * mV)) / ms : Hz
+beta_m = 0.28 / mV * 5 * mV / exprel((v - v_offset - 40 * mV) / (5 * mV)) / ms : Hz
+alpha_h = 0.128 * exp((17 * mV - v + v_offset) / (18 * mV)) / ms : Hz
+beta_h = 4.0 / (1 + exp((40 * mV - v + v_offset) / (5 * mV))) / ms : Hz
+alpha_n = 0.032 / mV * 5 * mV / exprel((15 * mV - v + v_offset) / (5 * mV)) / ms : Hz
+beta_n = 0.5 * exp((10 * mV - v + v_offset) / (40 * mV)) / ms : Hz
+i_offset : amp (constant)
+"""
+# Brian2's COBAHH.py: a spike is v crossing -20 mV upwards, counted once per 3 ms (the action
+# potential is the model's own; nothing is clamped or reset). NEST's hh_cond_exp_traub counts a
+# falling peak above v_offset + 30 mV, with t_ref 2 ms (config/README.md, Benchmarks 2 and 3).
+HH_THRESHOLD_mV = -20.0
+HH_REFRACTORY_ms = 3.0
+
+
+def refractory(cell: dict, dt_ms: float):
+    """The refractory period to give Brian2 so that v is clamped for tau_refrac, as on NEST and
+    NEURON. Brian2 stamps a spike at the start of the step in which v crossed threshold and holds
+    the cell while timestep(t - lastspike) < timestep(refractory): tau_refrac - dt after the step
+    the spike was found in. Measured on one cell under a 1 nA step (exact ISI 7.107 ms): NEST and
+    NEURON fire every 7.2 ms at dt 0.1 ms and every 8 ms at dt 1 ms, Brian2 given tau_refrac every
+    7.1 and 7 ms (tests/test_single_cell.py); one step more makes Brian2's ISIs NEST's."""
+    import brian2 as b2
+
+    return (cell["tau_refrac"] + dt_ms) * b2.ms
+
+
+def namespace(cell: dict) -> dict:
+    """The IF cell parameters (PyNN names and units) as Brian2 quantities, by the names of EQUATIONS."""
+    import brian2 as b2
+
+    return {
+        "v_rest": cell["v_rest"] * b2.mV,
+        "tau_m": cell["tau_m"] * b2.ms,
+        "c_m": cell["cm"] * b2.nF,
+        "e_rev_E": cell["e_rev_E"] * b2.mV,
+        "e_rev_I": cell["e_rev_I"] * b2.mV,
+        "tau_syn_E": cell["tau_syn_E"] * b2.ms,
+        "tau_syn_I": cell["tau_syn_I"] * b2.ms,
+        "v_thresh": cell["v_thresh"] * b2.mV,
+        "v_reset": cell["v_reset"] * b2.mV,
+    }
+
+
+def hh_namespace(cell: dict) -> dict:
+    """The HH_cond_exp parameters (PyNN names: uS, nF, mV, ms) as Brian2 quantities."""
+    import brian2 as b2
+
+    out = {k: cell[k] * b2.uS for k in ("gbar_Na", "gbar_K", "g_leak")}
+    out.update({k: cell[k] * b2.mV for k in ("v_offset", "e_rev_Na", "e_rev_K", "e_rev_leak", "e_rev_E", "e_rev_I")})
+    out.update(c_m=cell["cm"] * b2.nF, tau_syn_E=cell["tau_syn_E"] * b2.ms, tau_syn_I=cell["tau_syn_I"] * b2.ms)
+    return out
+
+
+def neuron_group_args(model: str, cell: dict, dt_ms: float) -> dict:
+    """NeuronGroup keyword arguments of ``model``: ``model`` (the equations), ``threshold``,
+    ``reset``, ``refractory`` and ``namespace``."""
+    import brian2 as b2
+
+    if model == "coba":
+        return dict(
+            model=EQUATIONS,
+            threshold="v > v_thresh",
+            reset="v = v_reset",
+            refractory=refractory(cell, dt_ms),
+            namespace=namespace(cell),
+        )
+    if model == "hh-coba":
+        return dict(
+            model=HH_EQUATIONS,
+            threshold=f"v > {HH_THRESHOLD_mV!r} * mV",
+            reset=None,
+            refractory=HH_REFRACTORY_ms * b2.ms,
+            namespace=hh_namespace(cell),
+        )
+    raise ValueError(f"Brian2 has no equations for model {model!r}")
+
+
+def initial_state(model: str, cell: dict, v_mV) -> dict:
+    """Initial values (unitless, in the equations' base units) at membrane potentials ``v_mV``:
+    v, and for HH the gates at their steady state at that v (as NEURON's ``finitialize`` sets them)."""
+    v_mV = np.asarray(v_mV, dtype=float)
+    out = {"v": v_mV * 1e-3}
+    if model == "hh-coba":
+        u = v_mV - float(cell["v_offset"])
+        rates = {
+            "m": (_exprel_rate(0.32, 13.0 - u, 4.0), _exprel_rate(0.28, u - 40.0, 5.0)),
+            "h": (0.128 * np.exp((17.0 - u) / 18.0), 4.0 / (1.0 + np.exp((40.0 - u) / 5.0))),
+            "n": (_exprel_rate(0.032, 15.0 - u, 5.0), 0.5 * np.exp((10.0 - u) / 40.0)),
+        }
+        out.update({gate: a / (a + b) for gate, (a, b) in rates.items()})
+    return out
+
+
+def _exprel_rate(k: float, x: np.ndarray, s: float) -> np.ndarray:
+    """k * x / (exp(x / s) - 1) in 1/ms (k * s at x = 0): k * s / exprel(x / s), as the equations."""
+    z = x / s
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(np.abs(z) < 1e-9, k * s, k * x / np.expm1(z))

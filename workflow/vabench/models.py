@@ -1,0 +1,65 @@
+"""The benchmarks of Brette et al. (2007) as config choices (key ``model``): which config section
+holds the cell, what the recurrent weights are, where initial v is drawn, and where a study's
+files go. The equations live in the engines (each engine declares the models it implements);
+the parameters, with their sources, are in config/README.md ("Benchmarks 2 and 3").
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+
+@dataclasses.dataclass(frozen=True)
+class Model:
+    name: str
+    cell_section: str  # the config section of the cell parameters (PyNN names and units)
+    pynn_cell: str  # the PyNN standard cell type
+    weight_keys: tuple[str, str]  # the keys of one weight set: (excitatory, inhibitory)
+    weight_unit: str  # "nS" (a conductance step) or "pA" (a current step; inhibitory given as its size)
+    summary: str
+
+    def v_init_range_mV(self, cfg: dict) -> list[float]:
+        """Where each cell's initial v is drawn (uniformly), from the model's cell section."""
+        cell = cfg[self.cell_section]
+        if "v_init_mV" in cell:
+            return [float(x) for x in cell["v_init_mV"]]
+        return [cell["v_reset"], cell["v_thresh"]]
+
+
+MODELS = {
+    "coba": Model(
+        "coba",
+        "cell",
+        "IF_cond_exp",
+        ("g_exc_nS", "g_inh_nS"),
+        "nS",
+        "benchmark 1: the Vogels-Abbott network, integrate-and-fire cells with exponential conductances",
+    ),
+    "cuba": Model(
+        "cuba",
+        "cuba_cell",
+        "IF_curr_exp",
+        ("w_exc_pA", "w_inh_pA"),
+        "pA",
+        "benchmark 2: integrate-and-fire cells with exponential currents, leak above threshold",
+    ),
+    "hh-coba": Model(
+        "hh-coba",
+        "hh_cell",
+        "HH_cond_exp",
+        ("g_exc_nS", "g_inh_nS"),
+        "nS",
+        "benchmark 3: Traub-Miles Hodgkin-Huxley cells with exponential conductances",
+    ),
+}
+
+
+def get_model(cfg_or_name) -> Model:
+    name = cfg_or_name if isinstance(cfg_or_name, str) else cfg_or_name.get("model", "coba")
+    return MODELS[name]
+
+
+def model_root(model: str, top: str = "results") -> str:
+    """Where a study of ``model`` writes under ``top`` (results, logs, benchmarks): ``top`` itself
+    for COBA (the paths it always had), ``top/<model>`` for the others."""
+    return top if model == "coba" else f"{top}/{model}"
