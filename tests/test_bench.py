@@ -55,6 +55,10 @@ def bench(tmp_path_factory):
 def test_bench_table(bench):
     out, proc = bench
     table = pd.read_csv(out / "bench" / "bench.tsv", sep="\t")
+    hh = table[table.model == "hh-coba"]
+    assert set(zip(hh.backend, hh.threads, hh.n_cells)) == {("nest", 1, 200), ("nest", 2, 200)}
+    assert (hh["rate_hz"] > 0).all() and "hh-coba" in proc.stdout
+    table = table[table.model == "coba"]
     rows = set(zip(table.backend, table.threads, table.n_cells))
     assert rows == {("nest", 1, 200), ("nest", 2, 200), ("brian2-native", 1, 200), ("nest", 1, 500), ("nest", 2, 500)}
     assert (table.loc[table.n_cells == 200, "repeats"] == 2).all() and (
@@ -67,6 +71,7 @@ def test_bench_table(bench):
     assert (table[["setup_s", "build_s", "run_s", "write_s"]].sum(axis=1) < table["job_s"]).all()
     assert table["peak_mb"].between(100, 4000).all()
     repeats = pd.read_csv(out / "bench" / "repeats.tsv", sep="\t")
+    repeats = repeats[repeats.model == "coba"]
     assert np.allclose(repeats["rtf"], repeats["run_s"] / (repeats["t_stop_ms"] / 1000.0))
     # stored input: NEST gives the same spikes on 1 and 2 threads, and every backend fires in the sustained band
     nest = repeats[repeats.backend == "nest"].groupby(["n_cells", "threads"])["n_spikes"].unique()

@@ -150,12 +150,9 @@ BAD = [
     pytest.param({"backends": ["nest", "foo"]}, ["backends", "foo"], id="backend-unknown"),
     pytest.param({"model": "cobra"}, ["model", "coba, cuba, hh-coba"], id="model-unknown"),
     pytest.param(
-        {"model": "cuba"}, ["model", "engine 'nest'", "model 'cuba'", "implements: coba"], id="model-no-engine"
-    ),
-    pytest.param(
-        {"model": "hh-coba", "backends": ["brian2-native"]},
-        ["engine 'brian2-native'", "model 'hh-coba'"],
-        id="model-not-on-engine",
+        {"model": "cuba", "weights": [{"w_exc_pA": 16.2, "w_inh_pA": 90.0}], "sweep": {"backends": []}},
+        ["model", "engine 'nest'", "model 'cuba'", "implements: coba, hh-coba"],
+        id="model-no-engine",
     ),
     pytest.param({"backends": "nest"}, ["backends"], id="backends-not-a-list"),
     pytest.param({"backends": []}, ["backends"], id="backends-empty"),
@@ -182,6 +179,19 @@ BAD = [
     pytest.param({"simulation": {"delay_ms": math.inf}}, ["simulation.delay_ms", "finite"], id="delay-inf"),
     pytest.param({"weights": [{"g_exc_nS": math.nan, "g_inh_nS": 51.0}]}, ["weights.0.g_exc_nS"], id="g_exc-nan"),
     pytest.param({"cell": {"v_thresh": math.nan}}, ["cell.v_thresh"], id="v_thresh-nan"),
+    # a model's weights in another model's quantity, and an engine without the model
+    pytest.param({"model": "cuba"}, ["weights.0", "cuba", "w_exc_pA", "pA", "g_exc_nS"], id="cuba-weight-in-nS"),
+    pytest.param(
+        {"model": "hh-coba", "weights": [{"w_exc_pA": 16.2, "w_inh_pA": 90.0}]},
+        ["weights.0", "hh-coba", "g_exc_nS", "nS"],
+        id="hh-weight-in-pA",
+    ),
+    pytest.param(
+        {"model": "hh-coba", "backends": ["nest", "spinnaker"]},
+        ["'model'", "spinnaker", "hh-coba", "coba"],
+        id="engine-without-hh",
+    ),
+    pytest.param({"model": "hh-coba", "hh_cell": {"v_thresh": -50.0}}, ["v_thresh", "hh_cell"], id="hh-cell-if-key"),
 ]
 
 

@@ -29,6 +29,8 @@ def test_engine_has_env_file_docs_and_declarations(name):
     pins = next(d["pip"] for d in yaml.safe_load(env.read_text())["dependencies"] if isinstance(d, dict))
     assert pins, f"{env.name} installs nothing"
     assert f"| `{name}` |" in README, f"engine {name}: no line in the README's engine table"
+    row = next(line for line in README.splitlines() if line.startswith(f"| `{name}` |"))
+    assert row.split(" | ")[2] == ", ".join(cls.models), f"engine {name}: the table's models are not {cls.models}"
     assert cls.summary, f"engine {name}: no summary"
     assert (
         cls.section is None

@@ -31,6 +31,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from vabench.backends import get_engine
 from vabench.config import (
     ConfigError,
     load_schema,
@@ -38,9 +39,11 @@ from vabench.config import (
     network_params,
     validate_against,
     validate_config,
+    weight_pair,
     weights_label,
 )
 from vabench.io import atomic_path, write_json
+from vabench.models import model_root
 from vabench.network import build_network, save_network
 
 log = logging.getLogger("vabench.bench")
@@ -62,12 +65,16 @@ def _short_run_settings(t_stop_ms: float) -> dict:
     return {"analysis": {"t_start_ms": min(200.0, t_stop_ms / 2)}, "spectra": {"t_start_ms": 0.0}}
 
 
-def _study_config(n_cells: int, p_connect: float, t_stop_ms: float, threads: int) -> dict:
+def _study_config(
+    n_cells: int, p_connect: float, t_stop_ms: float, threads: int, model: str = "coba", weights: dict | None = None
+) -> dict:
+    extra = {"model": model, "weights": [weights], "sweep": {"backends": []}} if model != "coba" else {}
     return validate_config(
         {
             "network": {"n_cells": n_cells, "p_connect": p_connect},
             "simulation": {"t_stop_ms": t_stop_ms, "threads": threads},
             **_short_run_settings(t_stop_ms),
+            **extra,
         }
     )
 
@@ -128,17 +135,25 @@ def time_job(cfg: dict, network: Path, backend: str, g_exc: float, g_inh: float,
 
 def _warm_up(out: Path, bcfg: dict) -> dict:
     """An untimed first job per engine that compiles on first use (its cache is cold on a new machine)."""
-    from vabench.backends import get_engine
-
     warm = {}
+    models = {net.get("model", "coba"): net.get("weights", bcfg["weights"]) for net in bcfg["networks"]}
     for backend in dict.fromkeys(r["backend"] for r in bcfg["runs"]):
-        if not get_engine(backend).warm_up:
-            continue
-        cfg = _study_config(1000, 0.08, 50.0, 1)
-        t0 = time.perf_counter()
-        time_job(cfg, _stored_network(out, cfg), backend, 4.0, 51.0, out / "jobs" / "warm-up" / backend)
-        warm[backend] = time.perf_counter() - t0
-        log.info("warm-up %s (compile cache; cold on a new machine): %.1f s", backend, warm[backend])
+        engine = get_engine(backend)
+        for model, weights in models.items():
+            if not engine.warm_up or model not in engine.models:
+                continue
+            cfg = _study_config(1000, 0.08, 50.0, 1, model, weights)
+            key = backend if model == "coba" else f"{backend} {model}"
+            t0 = time.perf_counter()
+            time_job(
+                cfg,
+                _stored_network(out, cfg),
+                backend,
+                *weight_pair(weights, model),
+                out / "jobs" / "warm-up" / key.replace(" ", "_"),
+            )
+            warm[key] = time.perf_counter() - t0
+            log.info("warm-up %s (compile cache; cold on a new machine): %.1f s", key, warm[key])
     return warm
 
 
@@ -149,10 +164,15 @@ def bench_all(bcfg: dict, out: Path) -> pd.DataFrame:
     jobs = []
     for net_spec in bcfg["networks"]:
         t_stop = net_spec.get("t_stop_ms", bcfg["t_stop_ms"])
+        model = net_spec.get("model", "coba")
         for run in bcfg["runs"]:
             if "only" in net_spec and run["backend"] not in net_spec["only"]:
                 continue
-            cfg = _study_config(net_spec["n_cells"], net_spec["p_connect"], t_stop, run["threads"])
+            if model not in get_engine(run["backend"]).models:
+                continue  # an engine times only the models it implements
+            cfg = _study_config(
+                net_spec["n_cells"], net_spec["p_connect"], t_stop, run["threads"], model, net_spec.get("weights", w)
+            )
             jobs.append((cfg, run["backend"], run["threads"], net_spec.get("repeats", bcfg["repeats"])))
     rows = []
     n_total = sum(j[3] for j in jobs)
@@ -163,14 +183,18 @@ def bench_all(bcfg: dict, out: Path) -> pd.DataFrame:
                 continue
             net = _stored_network(out, cfg)
             n, p = cfg["network"]["n_cells"], cfg["network"]["p_connect"]
-            run_dir = out / "jobs" / f"N{n}_p{p:g}" / f"{backend}_t{threads}" / f"repeat{rep + 1}"
-            r = time_job(cfg, net, backend, w["g_exc_nS"], w["g_inh_nS"], run_dir)
+            run_dir = (
+                out / "jobs" / model_root(cfg["model"], f"N{n}_p{p:g}") / f"{backend}_t{threads}" / f"repeat{rep + 1}"
+            )
+            model = cfg["model"]
+            r = time_job(cfg, net, backend, *weight_pair(cfg["weights"][0], model), run_dir)
             done += 1
             log.info(
-                "[%d/%d] %s %d thread(s) N=%d p=%g repeat %d: build %.2f s, run %.2f s (RTF %.2f), write %.2f s, "
+                "[%d/%d] %s %s %d thread(s) N=%d p=%g repeat %d: build %.2f s, run %.2f s (RTF %.2f), write %.2f s, "
                 "job %.1f s, peak %.0f MB, %.1f Hz",
                 done,
                 n_total,
+                cfg["model"],
                 backend,
                 threads,
                 n,
@@ -186,6 +210,7 @@ def bench_all(bcfg: dict, out: Path) -> pd.DataFrame:
             )
             rows.append(
                 {
+                    "model": cfg["model"],
                     "backend": backend,
                     "threads": threads,
                     "n_cells": n,
@@ -200,7 +225,7 @@ def bench_all(bcfg: dict, out: Path) -> pd.DataFrame:
 
 def summarise(repeats: pd.DataFrame) -> pd.DataFrame:
     """Median, min and max of every metric per (backend, threads, network)."""
-    keys = ["backend", "threads", "n_cells", "p_connect", "t_stop_ms"]
+    keys = ["model", "backend", "threads", "n_cells", "p_connect", "t_stop_ms"]
     g = repeats.groupby(keys, sort=False)
     table = g.agg(n_synapses=("n_synapses", "first"), repeats=("repeat", "count")).reset_index()
     for m in METRICS:
@@ -308,13 +333,13 @@ def print_tables(table: pd.DataFrame, overhead: pd.DataFrame | None) -> str:
         []
         if table.empty
         else [
-            f"{'backend':<14}{'thr':>4}{'N':>7}{'p':>7}{'synapses':>10}{'ms':>6}{'setup s':>9}{'build s':>9}"
+            f"{'model':<8}{'backend':<18}{'thr':>4}{'N':>7}{'p':>7}{'synapses':>10}{'ms':>6}{'setup s':>9}{'build s':>9}"
             f"{'run s (min-max)':>23}{'write s':>9}{'job s':>8}{'RTF':>7}{'peak MiB':>10}{'spikes/s':>10}{'Hz':>6}"
         ]
     )
     for r in table.itertuples():
         lines.append(
-            f"{r.backend:<14}{r.threads:>4}{r.n_cells:>7}{r.p_connect:>7g}{r.n_synapses:>10}{r.t_stop_ms:>6g}{r.setup_s:>9.2f}"
+            f"{r.model:<8}{r.backend:<18}{r.threads:>4}{r.n_cells:>7}{r.p_connect:>7g}{r.n_synapses:>10}{r.t_stop_ms:>6g}{r.setup_s:>9.2f}"
             f"{r.build_s:>9.2f}{f'{r.run_s:.2f} ({r.run_s_min:.2f}-{r.run_s_max:.2f})':>23}{r.write_s:>9.2f}{r.job_s:>8.1f}"
             f"{r.rtf:>7.2f}{r.peak_mb:>10.0f}{r.spikes_per_s:>10.0f}{r.rate_hz:>6.1f}"
         )

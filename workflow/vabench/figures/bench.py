@@ -30,6 +30,8 @@ def bench_figure(table: pd.DataFrame, overhead: pd.DataFrame | None, out_png, su
     """(a) real-time factor and (c) peak memory against N, (b) time per phase at the middle N,
     (d) our simulate job against a bare PyNN script. Markers: medians; bars: min-max of the repeats."""
     out_png = Path(out_png)
+    if "model" in table:  # panels a-c: COBA's scaling; another model's rows are in the printed table
+        table = table[table["model"] == "coba"]
     fig, axes = plt.subplots(2, 2, figsize=(11, 8.5), layout="constrained")
     sizes = np.sort(table["n_cells"].unique())
     runs = table.drop_duplicates(["backend", "threads"])[["backend", "threads"]]
