@@ -8,6 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from vabench.io import atomic_path
+from vabench.models import get_model
 
 # how a statistic's estimate reads (units; the rate is a relative difference in the table)
 UNITS = {"rate": " Hz", "survival": "", "exponent": ""}
@@ -105,11 +106,20 @@ def landing_text(agreement: pd.DataFrame, pairs: pd.DataFrame, config: dict) -> 
     backends = ", ".join(config["backends"])
     seeds = len(ens["seeds"])
     plural = "s" * (seeds != 1)
+    model = get_model(config)
+    # the conventions table's engine facts come from COBA's IF cell (config/README.md, Benchmarks 2 and 3)
+    convention_note = (
+        ""
+        if model.name == "coba"
+        else " The engines' conventions below (input delay, spike stamp, refractory clamp) are measured on "
+        "COBA's integrate-and-fire cell: they name the engines' input and stamp conventions and integration "
+        "scheme, not this model's spike detection (config/README.md, Benchmarks 2 and 3)."
+    )
     head = [
-        "The Vogels & Abbott (2005) balanced COBA network, benchmark 1 of Brette et al. (2007), on "
-        f"{backends}: {net['n_cells']} cells, connection probability {net['p_connect']:g}, dt {sim['dt_ms']:g} ms, "
+        f"{model.title}, on {backends}: {net['n_cells']} cells, connection probability {net['p_connect']:g}, dt {sim['dt_ms']:g} ms, "
         f"delay {sim['delay_ms']:g} ms, {sim['t_stop_ms']:g} ms per run; {seeds} network seed{plural}, each with "
-        f"{ens['replicates']} one-spike replicate(s). Every engine simulates the same stored networks.",
+        f"{ens['replicates']} one-spike replicate(s). Every engine simulates the same stored networks."
+        + convention_note,
         "",
         "**The verdict.** Two engines are *equivalent* on a statistic when its seed-paired difference lies "
         "inside the margin, *different* when it lies outside (from 3 seeds on), *inconclusive* otherwise "

@@ -17,6 +17,7 @@ class Model:
     weight_keys: tuple[str, str]  # the keys of one weight set: (excitatory, inhibitory)
     weight_unit: str  # "nS" (a conductance step) or "pA" (a current step; inhibitory given as its size)
     summary: str
+    title: str  # what a study of it is, for the first line of its verdict page
 
     def v_init_range_mV(self, cfg: dict) -> list[float]:
         """Where each cell's initial v is drawn (uniformly), from the model's cell section."""
@@ -34,6 +35,7 @@ MODELS = {
         ("g_exc_nS", "g_inh_nS"),
         "nS",
         "benchmark 1: the Vogels-Abbott network, integrate-and-fire cells with exponential conductances",
+        "The Vogels & Abbott (2005) balanced COBA network, benchmark 1 of Brette et al. (2007)",
     ),
     "cuba": Model(
         "cuba",
@@ -42,6 +44,7 @@ MODELS = {
         ("w_exc_pA", "w_inh_pA"),
         "pA",
         "benchmark 2: integrate-and-fire cells with exponential currents, leak above threshold",
+        "The CUBA network (integrate-and-fire cells, current synapses), benchmark 2 of Brette et al. (2007)",
     ),
     "hh-coba": Model(
         "hh-coba",
@@ -50,8 +53,15 @@ MODELS = {
         ("g_exc_nS", "g_inh_nS"),
         "nS",
         "benchmark 3: Traub-Miles Hodgkin-Huxley cells with exponential conductances",
+        "The HH-COBA network (Traub-Miles Hodgkin-Huxley cells in the Vogels & Abbott network), "
+        "benchmark 3 of Brette et al. (2007)",
     ),
 }
+
+
+def rest_mV(cell: dict) -> float:
+    """Where a single cell starts: the IF cell's v_rest, the HH cell's leak reversal."""
+    return float(cell["v_rest"] if "v_rest" in cell else cell["e_rev_leak"])
 
 
 def get_model(cfg_or_name) -> Model:

@@ -195,6 +195,48 @@ def reference_for(
     return reference(cell, inputs, t_stop_ms, dt_ms, i_offset_nA=scenario.get("i_offset_nA", 0.0))
 
 
+def hh_reference(cell: dict, i_offset_nA: float, t_stop_ms: float, threshold_mV: float = -20.0) -> np.ndarray:
+    """Spike times (ms) of one Traub-Miles cell (HH_cond_exp, no synaptic input) under a constant
+    current from t=0, started at e_rev_leak with its gates at their steady state: the equations of
+    :data:`vabench.backends.brian2_models.HH_EQUATIONS` by DOP853 at rtol 1e-9, a spike being an
+    upward crossing of ``threshold_mV`` (the fine-step reference the engines' steps are judged by)."""
+    from scipy.integrate import solve_ivp
+
+    from vabench.backends.brian2_models import initial_state
+
+    c = {k: float(v) for k, v in cell.items() if not isinstance(v, list)}
+
+    def rates(v):
+        u = v - c["v_offset"]
+        return (
+            0.32 * (13.0 - u) / np.expm1((13.0 - u) / 4.0),
+            0.28 * (u - 40.0) / np.expm1((u - 40.0) / 5.0),
+            0.128 * np.exp((17.0 - u) / 18.0),
+            4.0 / (1.0 + np.exp((40.0 - u) / 5.0)),
+            0.032 * (15.0 - u) / np.expm1((15.0 - u) / 5.0),
+            0.5 * np.exp((10.0 - u) / 40.0),
+        )
+
+    def rhs(_t, y):
+        v, m, h, n = y
+        am, bm, ah, bh, an, bn = rates(v)
+        i_ion = (
+            c["g_leak"] * (c["e_rev_leak"] - v)
+            - c["gbar_Na"] * m**3 * h * (v - c["e_rev_Na"])
+            - c["gbar_K"] * n**4 * (v - c["e_rev_K"])
+        )
+        return [(i_ion + i_offset_nA) / c["cm"], am * (1 - m) - bm * m, ah * (1 - h) - bh * h, an * (1 - n) - bn * n]
+
+    def crossing(_t, y):
+        return y[0] - threshold_mV
+
+    crossing.direction = 1.0
+    start = initial_state("hh-coba", cell, np.array([c["e_rev_leak"]]))
+    y0 = [c["e_rev_leak"]] + [float(start[g][0]) for g in ("m", "h", "n")]
+    sol = solve_ivp(rhs, (0.0, t_stop_ms), y0, method="DOP853", rtol=1e-9, atol=1e-9, events=crossing, max_step=0.05)
+    return np.asarray(sol.t_events[0])
+
+
 def v_error(v, v_ref, v_rest: float) -> dict:
     """Error of a v trace against the reference on the same grid.
 
@@ -230,6 +272,7 @@ def run_backend(
     t_stop_ms: float = 60.0,
     seed: int = 1,
     brian2: dict | None = None,
+    model: str = "coba",
 ) -> dict:
     """Run every scenario (one cell each) on ``backend`` in this process.
 
@@ -242,7 +285,13 @@ def run_backend(
         {"method": "exponential_euler", "codegen_target": "numpy", **(brian2 or {})} if cls.section == "brian2" else {}
     )
     spec = RunSpec(
-        cell=dict(cell), weight_thal_nS=0.0, dt_ms=dt_ms, delay_ms=delay_ms, t_stop_ms=t_stop_ms, section=section
+        cell=dict(cell),
+        weight_thal_nS=0.0,
+        dt_ms=dt_ms,
+        delay_ms=delay_ms,
+        t_stop_ms=t_stop_ms,
+        section=section,
+        model=model,
     )
     engine = cls(spec)
     try:

@@ -45,7 +45,7 @@ from typing import ClassVar, Iterator
 
 import numpy as np
 
-from vabench.models import get_model
+from vabench.models import get_model, rest_mV
 from vabench.network import split_projections, thalamic_spike_trains
 
 log = logging.getLogger(__name__)
@@ -359,7 +359,7 @@ class PyNNEngine(Engine):
         cells = {}
         for label, sc in scenarios.items():
             pop = sim.Population(1, self.cell_type(sim, float(sc.get("i_offset_nA", 0.0))), label=label)
-            pop.initialize(v=self.spec.cell["v_rest"])
+            pop.initialize(v=rest_mV(self.spec.cell))
             if sc["weight_nS"]:
                 src = sim.Population(
                     1, sim.SpikeSourceArray(spike_times=[float(sc["spike_ms"])]), label=label + "_input"

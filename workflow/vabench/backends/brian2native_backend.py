@@ -18,6 +18,7 @@ import numpy as np
 from vabench.backends._util import package_versions
 from vabench.backends.base import Engine
 from vabench.backends.brian2_models import initial_state, neuron_group_args
+from vabench.models import rest_mV
 
 log = logging.getLogger(__name__)
 
@@ -167,7 +168,7 @@ class Brian2NativeEngine(Engine):
         neurons = b2.NeuronGroup(
             len(labels), **neuron_group_args(s.model, cell, s.dt_ms), method=opts["method"], name="neurons"
         )
-        neurons.v = cell["v_rest"] * b2.mV
+        set_initial(neurons, s.model, cell, np.full(len(labels), rest_mV(cell)))
         neurons.i_offset = np.array([scenarios[lb].get("i_offset_nA", 0.0) for lb in labels]) * b2.nA
         fed = [k for k, lb in enumerate(labels) if scenarios[lb]["weight_nS"]]
         times = np.array([scenarios[labels[k]]["spike_ms"] for k in fed])

@@ -59,6 +59,7 @@ from vabench.backends._util import package_versions
 from vabench.backends.base import Engine, RunSpec
 from vabench.backends.brian2_models import neuron_group_args
 from vabench.backends.brian2native_backend import projections, set_initial
+from vabench.models import rest_mV
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +120,7 @@ def _define_model(b2, net: dict, spec: dict) -> dict:
 def _define_single_cells(b2, scenarios: dict, spec: dict) -> dict:
     """The single-cell scenarios (:mod:`vabench.scenarios`) as :func:`_define_model` defines the
     network (standalone device active): one NeuronGroup of the model's equations, one cell per scenario at
-    v_rest with its ``i_offset``; the input a NeuronGroup firing from the TimedArray
+    rest (v_rest; HH: e_rev_leak, gates at steady state) with its ``i_offset``; the input a NeuronGroup firing from the TimedArray
     ``thalamic_input`` (source k feeds cell k); one Synapses object per (receptor, weight) with
     ``w : siemens (constant, shared)`` and ``<g>_post += w``. The weights and the input are the
     run's ``run_args`` (:meth:`Brian2StandaloneEngine.single_cells`), as in the network."""
@@ -127,7 +128,7 @@ def _define_single_cells(b2, scenarios: dict, spec: dict) -> dict:
     neurons = b2.NeuronGroup(
         len(labels), **neuron_group_args(spec["model"], cell, spec["dt_ms"]), method=spec["method"], name="neurons"
     )
-    neurons.v = cell["v_rest"] * b2.mV
+    set_initial(neurons, spec["model"], cell, np.full(len(labels), rest_mV(cell)))
     neurons.i_offset = np.array([float(scenarios[lb].get("i_offset_nA", 0.0)) for lb in labels]) * b2.nA
     stim = b2.TimedArray(np.zeros(tuple(spec["stim_shape"])), dt=spec["dt_ms"] * b2.ms, name=TIMED_ARRAY)
     thalamus = b2.NeuronGroup(
