@@ -121,8 +121,8 @@ def test_hh_single_cell_isi_nest_and_neuron_follow_the_reference():
 
 @pytest.mark.slow
 def test_hh_single_cell_brian2_exponential_euler_fires_slower_at_dt_01():
-    """The cause of brian2-native's lower HH-COBA rates (-6 Hz against NEST on 10 of 10 seeds at
-    N=4000, before the spike-detection fix; README, HH-COBA): exponential Euler at dt 0.1 ms makes
+    """The cause of brian2-native's lower HH-COBA rates (-6.9 Hz against NEST on 10 paired seeds at
+    N=4000; README, HH-COBA): exponential Euler at dt 0.1 ms makes
     the ISIs 7-14 % longer than the reference, and the error shrinks with dt (1-1.5 % at 0.01 ms)."""
     coarse, fine = _isi_error("brian2-native"), _isi_error("brian2-native", dt_ms=0.01)
     assert all(0.05 < e < 0.2 for e in coarse.values()), coarse

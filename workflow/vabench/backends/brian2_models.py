@@ -40,10 +40,9 @@ i_offset : amp (constant)
 """
 # A spike is v crossing -20 mV upwards (Brian2's COBAHH.py threshold): the group is
 # "refractory" while v stays above it, so every action potential is one spike and nothing is
-# clamped or reset. COBAHH.py's own 3 ms refractoriness drops real spikes: at 6 / 67 nS, N=4000,
-# 17 % of NEST's and 9 % of NEURON's ISIs are 2-3 ms, and with it Brian2 fired 6 Hz slower than
-# NEST on 10 of 10 seeds. NEST's hh_cond_exp_traub counts a falling peak above v_offset + 30 mV
-# with t_ref 2 ms (config/README.md, Benchmarks 2 and 3).
+# clamped or reset. COBAHH.py's own 3 ms refractoriness would drop real spikes: at 6 / 67 nS,
+# N=4000, 17 % of NEST's and 9 % of NEURON's ISIs are 2-3 ms. NEST's hh_cond_exp_traub counts a
+# falling peak above v_offset + 30 mV with t_ref 2 ms (config/README.md, Benchmarks 2 and 3).
 HH_THRESHOLD_mV = -20.0
 
 
