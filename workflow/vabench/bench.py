@@ -68,7 +68,10 @@ def _short_run_settings(t_stop_ms: float) -> dict:
 def _study_config(
     n_cells: int, p_connect: float, t_stop_ms: float, threads: int, model: str = "coba", weights: dict | None = None
 ) -> dict:
-    extra = {"model": model, "weights": [weights], "sweep": {"backends": []}} if model != "coba" else {}
+    extra = {}
+    if model != "coba":  # the default backends that implement the model (the job names its own)
+        backends = [b for b in validate_config({})["backends"] if model in get_engine(b).models]
+        extra = {"model": model, "weights": [weights], "backends": backends, "sweep": {"backends": []}}
     return validate_config(
         {
             "network": {"n_cells": n_cells, "p_connect": p_connect},
