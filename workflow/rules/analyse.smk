@@ -10,9 +10,9 @@ rule run_statistics:
         psd=f"{ANALYSIS_DIR}/psd.tsv",
         fooof=f"{ANALYSIS_DIR}/fooof.tsv",
     log:
-        LOGS + "/run_statistics/{backend}/{weights}/{block}.log",
+        f"{LOGS}run_statistics/{{backend}}/{{weights}}/{{block}}.log",
     benchmark:
-        BENCHMARKS + "/run_statistics/{backend}/{weights}/{block}.tsv"
+        f"{BENCHMARKS}run_statistics/{{backend}}/{{weights}}/{{block}}.tsv"
     conda:
         "../../envs/analysis.yaml"
     params:
@@ -27,15 +27,15 @@ rule summary:
         summaries=block_tables("summary.tsv"),
     output:
         summary=report(
-            RESULTS + "/stats/summary.tsv",
+            f"{RESULTS}stats/summary.tsv",
             caption="../report/summary.rst",
             category="Multi-simulator comparison",
             labels={"table": "summary"},
         ),
     log:
-        LOGS + "/summary.log",
+        f"{LOGS}summary.log",
     benchmark:
-        BENCHMARKS + "/summary/summary.tsv"
+        f"{BENCHMARKS}summary/summary.tsv"
     conda:
         "../../envs/analysis.yaml"
     script:
@@ -44,12 +44,12 @@ rule summary:
 
 rule verdict_page:
     input:
-        agreement=RESULTS + "/stats/agreement.tsv",
-        pairs=RESULTS + "/stats/agreement_pairs.tsv",
+        agreement=f"{RESULTS}stats/agreement.tsv",
+        pairs=f"{RESULTS}stats/agreement_pairs.tsv",
     output:
-        RESULTS + "/verdict.rst",
+        f"{RESULTS}verdict.rst",
     log:
-        LOGS + "/verdict_page.log",
+        f"{LOGS}verdict_page.log",
     conda:
         "../../envs/analysis.yaml"
     params:
@@ -63,16 +63,16 @@ rule verdict_page:
 
 rule conventions_table:
     input:
-        expand(RESULTS + "/stats/conventions/{backend}.json", backend=BACKENDS),
+        expand(f"{RESULTS}stats/conventions/{{backend}}.json", backend=BACKENDS),
     output:
         report(
-            RESULTS + "/stats/conventions.tsv",
+            f"{RESULTS}stats/conventions.tsv",
             caption="../report/conventions.rst",
             category="Multi-simulator comparison",
             labels={"table": "conventions per engine"},
         ),
     log:
-        LOGS + "/conventions_table.log",
+        f"{LOGS}conventions_table.log",
     conda:
         "../../envs/analysis.yaml"
     script:
@@ -81,28 +81,28 @@ rule conventions_table:
 
 rule agreement:
     input:
-        conventions=RESULTS + "/stats/conventions.tsv",
+        conventions=f"{RESULTS}stats/conventions.tsv",
         cells=block_tables("cells.tsv"),
         pairs=block_tables("pairs.tsv"),
         summaries=block_tables("summary.tsv"),
         psd=block_tables("psd.tsv"),
     output:
         agreement=report(
-            RESULTS + "/stats/agreement.tsv",
+            f"{RESULTS}stats/agreement.tsv",
             caption="../report/agreement.rst",
             category="Multi-simulator comparison",
             labels={"table": "verdict per statistic"},
         ),
         pairs=report(
-            RESULTS + "/stats/agreement_pairs.tsv",
+            f"{RESULTS}stats/agreement_pairs.tsv",
             caption="../report/agreement_pairs.rst",
             category="Multi-simulator comparison",
             labels={"table": "verdict per pair (read first)"},
         ),
     log:
-        LOGS + "/agreement.log",
+        f"{LOGS}agreement.log",
     benchmark:
-        BENCHMARKS + "/agreement/agreement.tsv"
+        f"{BENCHMARKS}agreement/agreement.tsv"
     conda:
         "../../envs/analysis.yaml"
     params:
@@ -121,15 +121,15 @@ rule divergence:
         runs=run_files("run.json"),
     output:
         divergence=report(
-            RESULTS + "/stats/divergence.tsv",
+            f"{RESULTS}stats/divergence.tsv",
             caption="../report/divergence_table.rst",
             category="Multi-simulator comparison",
             labels={"table": "divergence"},
         ),
     log:
-        LOGS + "/divergence.log",
+        f"{LOGS}divergence.log",
     benchmark:
-        BENCHMARKS + "/divergence/divergence.tsv"
+        f"{BENCHMARKS}divergence/divergence.tsv"
     conda:
         "../../envs/analysis.yaml"
     params:
@@ -142,25 +142,25 @@ rule spectra_table:
     input:
         fits=block_tables("fooof.tsv"),
         psd=block_tables("psd.tsv"),
-        summary=RESULTS + "/stats/summary.tsv",
+        summary=f"{RESULTS}stats/summary.tsv",
     output:
         spectra=report(
-            RESULTS + "/stats/spectra.tsv",
+            f"{RESULTS}stats/spectra.tsv",
             caption="../report/spectra_table.rst",
             category="Spectra",
             labels={"table": "FOOOF fits per run"},
         ),
         ensemble=report(
-            RESULTS + "/stats/spectra_ensemble.tsv",
+            f"{RESULTS}stats/spectra_ensemble.tsv",
             caption="../report/spectra_ensemble.rst",
             category="Spectra",
             labels={"table": "FOOOF fits of the ensemble-mean spectra"},
         ),
-        mean_psd=RESULTS + "/stats/spectra_mean_psd.tsv",
+        mean_psd=f"{RESULTS}stats/spectra_mean_psd.tsv",
     log:
-        LOGS + "/spectra_table.log",
+        f"{LOGS}spectra_table.log",
     benchmark:
-        BENCHMARKS + "/spectra_table/spectra_table.tsv"
+        f"{BENCHMARKS}spectra_table/spectra_table.tsv"
     conda:
         "../../envs/analysis.yaml"
     params:
@@ -171,18 +171,18 @@ rule spectra_table:
 
 rule resolved_config:
     input:
-        provenance=RESULTS + "/stats/provenance.tsv",
+        provenance=f"{RESULTS}stats/provenance.tsv",
     output:
         config=report(
-            RESULTS + "/config.yaml",
+            f"{RESULTS}config.yaml",
             caption="../report/config.rst",
             category="Configuration",
             labels={"file": "resolved configuration"},
         ),
     log:
-        LOGS + "/resolved_config.log",
+        f"{LOGS}resolved_config.log",
     benchmark:
-        BENCHMARKS + "/resolved_config/resolved_config.tsv"
+        f"{BENCHMARKS}resolved_config/resolved_config.tsv"
     conda:
         "../../envs/analysis.yaml"
     params:
@@ -196,15 +196,15 @@ rule provenance:
         runs=run_files("run.json") + sweep_run_records(),
     output:
         provenance=report(
-            RESULTS + "/stats/provenance.tsv",
+            f"{RESULTS}stats/provenance.tsv",
             caption="../report/provenance.rst",
             category="Configuration",
             labels={"table": "provenance"},
         ),
     log:
-        LOGS + "/provenance.log",
+        f"{LOGS}provenance.log",
     benchmark:
-        BENCHMARKS + "/provenance/provenance.tsv"
+        f"{BENCHMARKS}provenance/provenance.tsv"
     conda:
         "../../envs/analysis.yaml"
     params:

@@ -1,3 +1,4 @@
+import os
 import re
 import sys
 from pathlib import Path
@@ -33,8 +34,10 @@ config.update(_validated)
 
 MODEL = get_model(config)
 # a study holds one model: COBA's files where they always were, the others under results/<model>/
+# (each ends in "/": the paths below are relative to it)
 RESULTS, LOGS, BENCHMARKS = (
-    model_root(MODEL.name, top) for top in ("results", "logs", "benchmarks")
+    os.path.join(model_root(MODEL.name, top), "")
+    for top in ("results", "logs", "benchmarks")
 )
 
 ENSEMBLE = ensemble_networks(config)
@@ -46,7 +49,7 @@ MAIN_SEED = ENSEMBLE[0]["seed"]
 BACKENDS = list(config["backends"])
 WEIGHT_PAIRS = [weight_pair(w, MODEL.name) for w in config["weights"]]
 WEIGHTS = [weights_label(*pair, MODEL.name) for pair in WEIGHT_PAIRS]
-RUN_DIR = RESULTS + "/runs/{network}/{backend}/{weights}"
+RUN_DIR = f"{RESULTS}runs/{{network}}/{{backend}}/{{weights}}"
 # what a run depends on (record.neo is an export, not part of the run)
 SIM_PARAMS = run_params(config)
 # the engine conventions (input step, spike stamp, delay, refractory clamp) are measured on
@@ -63,7 +66,7 @@ BLOCKS = {
         config["ensemble"]["seeds"], config["ensemble"]["seeds_per_job"]
     )
 }
-ANALYSIS_DIR = RESULTS + "/analysis/{backend}/{weights}/{block}"
+ANALYSIS_DIR = f"{RESULTS}analysis/{{backend}}/{{weights}}/{{block}}"
 # analysis settings the per-run jobs use (not how runs are grouped into jobs)
 ANALYSIS = dict(config["analysis"])
 
@@ -87,7 +90,7 @@ def trace_content(wildcards):
 def block_runs(wildcards, name):
     """One file of every run of an analysis block, in the block's order."""
     return [
-        RESULTS + f"/runs/{network}/{wildcards.backend}/{wildcards.weights}/{name}"
+        f"{RESULTS}runs/{network}/{wildcards.backend}/{wildcards.weights}/{name}"
         for network in BLOCKS[wildcards.block]
     ]
 
@@ -95,7 +98,7 @@ def block_runs(wildcards, name):
 def block_tables(name, weights=None, backends=None):
     """One table of every analysis block (backend, then weight set, then block: the order of the old per-run tables)."""
     return [
-        RESULTS + f"/analysis/{backend}/{w}/{block}/{name}"
+        f"{RESULTS}analysis/{backend}/{w}/{block}/{name}"
         for backend in backends or BACKENDS
         for w in ([weights] if weights else WEIGHTS)
         for block in BLOCKS
@@ -145,7 +148,7 @@ SWEEP_SIM_PARAMS = dict(
     simulation=dict(config["simulation"], t_stop_ms=SWEEP["t_stop_ms"]),
     record={"n_traced": 0},
 )
-SWEEP_DIR = RESULTS + "/sweep/runs/{network}/{backend}"
+SWEEP_DIR = f"{RESULTS}sweep/runs/{{network}}/{{backend}}"
 # every network the study needs: the main one and one per sweep seed
 NETWORK_PARAMS = {net["name"]: net["params"] for net in ENSEMBLE}
 NETWORK_PARAMS.update(
@@ -184,10 +187,10 @@ def figure_runs(weights):
         for name in ("spikes.parquet", "traces.npz", "run.json")
     }
     runs["cells"] = [
-        RESULTS + f"/analysis/{backend}/{weights}/{network_block(NETWORK)}/cells.tsv"
+        f"{RESULTS}analysis/{backend}/{weights}/{network_block(NETWORK)}/cells.tsv"
         for backend in BACKENDS
     ]
-    runs["summary"] = RESULTS + "/stats/summary.tsv"
+    runs["summary"] = f"{RESULTS}stats/summary.tsv"
     return runs
 
 
@@ -225,7 +228,7 @@ def check_reused(network):
 def check_study_runs(wildcards, name):
     """The study runs the map's check reuses (the benchmark point), one file each."""
     return [
-        RESULTS + f"/runs/{network}/{wildcards.ref}/{BENCHMARK}/{name}"
+        f"{RESULTS}runs/{network}/{wildcards.ref}/{BENCHMARK}/{name}"
         for network in SWEEP_NETWORKS
         if check_reused(network)
     ]
@@ -234,8 +237,7 @@ def check_study_runs(wildcards, name):
 def sweep_run_records():
     """run.json of every map point, every backend and seed."""
     return [
-        RESULTS
-        + f"/sweep/runs/{network}/{backend}/{weights_label(g_exc, g_inh)}/run.json"
+        f"{RESULTS}sweep/runs/{network}/{backend}/{weights_label(g_exc, g_inh)}/run.json"
         for network in SWEEP_NETWORKS
         for backend in SWEEP_BACKENDS
         for g_exc in G_EXC
@@ -246,7 +248,7 @@ def sweep_run_records():
 def sweep_rows(wildcards):
     """Point tables of every network seed of one backend's map."""
     return expand(
-        RESULTS + "/sweep/points/{network}/{backend}.tsv",
+        f"{RESULTS}sweep/points/{{network}}/{{backend}}.tsv",
         network=SWEEP_NETWORKS,
         backend=wildcards.backend,
     )
@@ -258,22 +260,22 @@ ENSEMBLE_FIGURES = ["survival", "paired_differences", "distributions", "divergen
 def final_outputs():
     return (
         [
-            RESULTS + "/stats/summary.tsv",
-            RESULTS + "/stats/agreement.tsv",
-            RESULTS + "/stats/agreement_pairs.tsv",
-            RESULTS + "/stats/conventions.tsv",
-            RESULTS + "/verdict.rst",
-            RESULTS + "/stats/divergence.tsv",
-            RESULTS + "/stats/spectra_ensemble.tsv",
-            RESULTS + "/stats/spectra.tsv",
-            RESULTS + "/stats/provenance.tsv",
-            RESULTS + "/config.yaml",
-            RESULTS + "/figures/fig24_backends.png",
-            RESULTS + "/figures/spectra.png",
-            RESULTS + "/figures/state_histograms.png",
+            f"{RESULTS}stats/summary.tsv",
+            f"{RESULTS}stats/agreement.tsv",
+            f"{RESULTS}stats/agreement_pairs.tsv",
+            f"{RESULTS}stats/conventions.tsv",
+            f"{RESULTS}verdict.rst",
+            f"{RESULTS}stats/divergence.tsv",
+            f"{RESULTS}stats/spectra_ensemble.tsv",
+            f"{RESULTS}stats/spectra.tsv",
+            f"{RESULTS}stats/provenance.tsv",
+            f"{RESULTS}config.yaml",
+            f"{RESULTS}figures/fig24_backends.png",
+            f"{RESULTS}figures/spectra.png",
+            f"{RESULTS}figures/state_histograms.png",
         ]
-        + expand(RESULTS + "/figures/{name}.png", name=ENSEMBLE_FIGURES)
-        + expand(RESULTS + "/figures/fig24_backends_{weights}.png", weights=WEIGHTS)
+        + expand(f"{RESULTS}figures/{{name}}.png", name=ENSEMBLE_FIGURES)
+        + expand(f"{RESULTS}figures/fig24_backends_{{weights}}.png", weights=WEIGHTS)
         + (run_files("exc.neo.pkl") if config["record"]["neo"] else [])
         + sweep_outputs()
     )
@@ -281,13 +283,13 @@ def final_outputs():
 
 def sweep_outputs():
     return (
-        expand(RESULTS + "/sweep/{backend}/points.tsv", backend=SWEEP_BACKENDS)
+        expand(f"{RESULTS}sweep/{{backend}}/points.tsv", backend=SWEEP_BACKENDS)
         + expand(
-            RESULTS + "/figures/sustained_activity_{backend}.png",
+            f"{RESULTS}figures/sustained_activity_{{backend}}.png",
             backend=SWEEP_BACKENDS,
         )
         + expand(
-            RESULTS + "/sweep/check_{backend}_vs_{ref}.tsv",
+            f"{RESULTS}sweep/check_{{backend}}_vs_{{ref}}.tsv",
             backend=CHECKED_BACKENDS,
             ref=CHECK["backend"],
         )

@@ -11,9 +11,9 @@ rule extract:
         cell_summary=f"{ANALYSIS_DIR}/cell_summary.tsv",
         signals=f"{ANALYSIS_DIR}/signals.npz",
     log:
-        LOGS + "/extract/{backend}/{weights}/{block}.log",
+        f"{LOGS}extract/{{backend}}/{{weights}}/{{block}}.log",
     benchmark:
-        BENCHMARKS + "/extract/{backend}/{weights}/{block}.tsv"
+        f"{BENCHMARKS}extract/{{backend}}/{{weights}}/{{block}}.tsv"
     conda:
         "../../envs/extract.yaml"
     params:

@@ -3,16 +3,16 @@ rule fig24_backends:
         unpack(lambda wc: figure_runs(wc.weights)),
     output:
         png=report(
-            RESULTS + "/figures/fig24_backends_{weights}.png",
+            f"{RESULTS}figures/fig24_backends_{{weights}}.png",
             caption="../report/fig24_backends.rst",
             category="Multi-simulator comparison",
             labels={"figure": "Fig. 24 layout", "weights": "{weights}"},
         ),
-        svg=RESULTS + "/figures/fig24_backends_{weights}.svg",
+        svg=f"{RESULTS}figures/fig24_backends_{{weights}}.svg",
     log:
-        LOGS + "/figures/fig24_backends_{weights}.log",
+        f"{LOGS}figures/fig24_backends_{{weights}}.log",
     benchmark:
-        BENCHMARKS + "/fig24_backends/{weights}.tsv"
+        f"{BENCHMARKS}fig24_backends/{{weights}}.tsv"
     conda:
         "../../envs/figures.yaml"
     params:
@@ -27,15 +27,15 @@ rule fig24_backends:
 # the first weight set's figure under the name a reader looks for first
 rule fig24_backends_main:
     input:
-        png=RESULTS + f"/figures/fig24_backends_{WEIGHTS[0]}.png",
-        svg=RESULTS + f"/figures/fig24_backends_{WEIGHTS[0]}.svg",
+        png=f"{RESULTS}figures/fig24_backends_{WEIGHTS[0]}.png",
+        svg=f"{RESULTS}figures/fig24_backends_{WEIGHTS[0]}.svg",
     output:
-        png=RESULTS + "/figures/fig24_backends.png",
-        svg=RESULTS + "/figures/fig24_backends.svg",
+        png=f"{RESULTS}figures/fig24_backends.png",
+        svg=f"{RESULTS}figures/fig24_backends.svg",
     log:
-        LOGS + "/figures/fig24_backends.log",
+        f"{LOGS}figures/fig24_backends.log",
     benchmark:
-        BENCHMARKS + "/fig24_backends_main/fig24_backends.tsv"
+        f"{BENCHMARKS}fig24_backends_main/fig24_backends.tsv"
     conda:
         "../../envs/figures.yaml"
     shell:
@@ -48,16 +48,16 @@ rule state_histograms:
         run=run_files("run.json", WEIGHTS[0], networks=[NETWORK]),
     output:
         png=report(
-            RESULTS + "/figures/state_histograms.png",
+            f"{RESULTS}figures/state_histograms.png",
             caption="../report/state_histograms.rst",
             category="Multi-simulator comparison",
             labels={"figure": "state histograms"},
         ),
-        svg=RESULTS + "/figures/state_histograms.svg",
+        svg=f"{RESULTS}figures/state_histograms.svg",
     log:
-        LOGS + "/figures/state_histograms.log",
+        f"{LOGS}figures/state_histograms.log",
     benchmark:
-        BENCHMARKS + "/state_histograms/state_histograms.tsv"
+        f"{BENCHMARKS}state_histograms/state_histograms.tsv"
     conda:
         "../../envs/figures.yaml"
     params:
@@ -70,20 +70,20 @@ rule state_histograms:
 
 rule spectra_figure:
     input:
-        psd=RESULTS + "/stats/spectra_mean_psd.tsv",
-        fits=RESULTS + "/stats/spectra_ensemble.tsv",
+        psd=f"{RESULTS}stats/spectra_mean_psd.tsv",
+        fits=f"{RESULTS}stats/spectra_ensemble.tsv",
     output:
         png=report(
-            RESULTS + "/figures/spectra.png",
+            f"{RESULTS}figures/spectra.png",
             caption="../report/spectra.rst",
             category="Spectra",
             labels={"figure": "power spectra"},
         ),
-        svg=RESULTS + "/figures/spectra.svg",
+        svg=f"{RESULTS}figures/spectra.svg",
     log:
-        LOGS + "/figures/spectra.log",
+        f"{LOGS}figures/spectra.log",
     benchmark:
-        BENCHMARKS + "/spectra_figure/spectra.tsv"
+        f"{BENCHMARKS}spectra_figure/spectra.tsv"
     conda:
         "../../envs/figures.yaml"
     params:
@@ -95,23 +95,23 @@ rule spectra_figure:
 
 rule ensemble_figure:
     input:
-        summary=RESULTS + "/stats/summary.tsv",
-        agreement=RESULTS + "/stats/agreement.tsv",
-        divergence=RESULTS + "/stats/divergence.tsv",
+        summary=f"{RESULTS}stats/summary.tsv",
+        agreement=f"{RESULTS}stats/agreement.tsv",
+        divergence=f"{RESULTS}stats/divergence.tsv",
         cells=block_tables("cells.tsv", WEIGHTS[0]),
         pairs=block_tables("pairs.tsv", WEIGHTS[0]),
     output:
         png=report(
-            RESULTS + "/figures/{figure}.png",
+            f"{RESULTS}figures/{{figure}}.png",
             caption="../report/ensemble_figures.rst",
             category="Ensemble verdict",
             labels={"figure": "{figure}"},
         ),
-        svg=RESULTS + "/figures/{figure}.svg",
+        svg=f"{RESULTS}figures/{{figure}}.svg",
     log:
-        LOGS + "/figures/{figure}.log",
+        f"{LOGS}figures/{{figure}}.log",
     benchmark:
-        BENCHMARKS + "/ensemble_figure/{figure}.tsv"
+        f"{BENCHMARKS}ensemble_figure/{{figure}}.tsv"
     wildcard_constraints:
         figure="|".join(ENSEMBLE_FIGURES),
     conda:

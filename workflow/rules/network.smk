@@ -1,10 +1,10 @@
 rule build_network:
     output:
-        network=RESULTS + "/networks/{network}/network.npz",
+        network=f"{RESULTS}networks/{{network}}/network.npz",
     log:
-        LOGS + "/build_network/{network}.log",
+        f"{LOGS}build_network/{{network}}.log",
     benchmark:
-        BENCHMARKS + "/build_network/{network}.tsv"
+        f"{BENCHMARKS}build_network/{{network}}.tsv"
     conda:
         "../../envs/analysis.yaml"
     params:

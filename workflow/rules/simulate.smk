@@ -1,14 +1,14 @@
 rule simulate:
     input:
-        network=RESULTS + "/networks/{network}/network.npz",
+        network=f"{RESULTS}networks/{{network}}/network.npz",
     output:
         spikes=f"{RUN_DIR}/spikes.parquet",
         traces=f"{RUN_DIR}/traces.npz",
         run=f"{RUN_DIR}/run.json",
     log:
-        LOGS + "/simulate/{network}/{backend}/{weights}.log",
+        f"{LOGS}simulate/{{network}}/{{backend}}/{{weights}}.log",
     benchmark:
-        BENCHMARKS + "/simulate/{network}/{backend}/{weights}.tsv"
+        f"{BENCHMARKS}simulate/{{network}}/{{backend}}/{{weights}}.tsv"
     conda:
         "../../envs/simulate-{backend}.yaml"
     threads: config["simulation"]["threads"]
@@ -17,8 +17,7 @@ rule simulate:
     params:
         sim=sim_params,
         traces=trace_content,
-        work_dir=lambda wc: LOGS
-        + f"/simulate/{wc.network}/{wc.backend}/{wc.weights}.work",
+        work_dir=lambda wc: f"{LOGS}simulate/{wc.network}/{wc.backend}/{wc.weights}.work",
     script:
         "../scripts/simulate.py"
 
@@ -33,9 +32,9 @@ rule export_neo:
         exc=f"{RUN_DIR}/exc.neo.pkl",
         inh=f"{RUN_DIR}/inh.neo.pkl",
     log:
-        LOGS + "/export_neo/{network}/{backend}/{weights}.log",
+        f"{LOGS}export_neo/{{network}}/{{backend}}/{{weights}}.log",
     benchmark:
-        BENCHMARKS + "/export_neo/{network}/{backend}/{weights}.tsv"
+        f"{BENCHMARKS}export_neo/{{network}}/{{backend}}/{{weights}}.tsv"
     conda:
         "../../envs/extract.yaml"
     script:
@@ -46,17 +45,17 @@ rule export_neo:
 # network through its own code (vabench.conventions): the names a verdict gives a difference
 rule conventions:
     output:
-        RESULTS + "/stats/conventions/{backend}.json",
+        f"{RESULTS}stats/conventions/{{backend}}.json",
     log:
-        LOGS + "/conventions/{backend}.log",
+        f"{LOGS}conventions/{{backend}}.log",
     benchmark:
-        BENCHMARKS + "/conventions/{backend}.tsv"
+        f"{BENCHMARKS}conventions/{{backend}}.tsv"
     conda:
         "../../envs/simulate-{backend}.yaml"
     resources:
         **ENGINE_RESOURCES,
     params:
         sim=convention_params,
-        work_dir=lambda wc: LOGS + f"/conventions/{wc.backend}.work",
+        work_dir=lambda wc: f"{LOGS}conventions/{wc.backend}.work",
     script:
         "../scripts/conventions.py"

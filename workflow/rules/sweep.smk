@@ -4,15 +4,14 @@ for _i, _rows in enumerate(ROW_GROUPS):
         name:
             "simulate_map" if len(ROW_GROUPS) == 1 else f"simulate_map_{_i}"
         input:
-            network=RESULTS + "/networks/{network}/network.npz",
+            network=f"{RESULTS}networks/{{network}}/network.npz",
         output:
             spikes=sweep_group_outputs("spikes.parquet", _rows),
             runs=sweep_group_outputs("run.json", _rows),
         log:
-            LOGS + f"/simulate_map/{{network}}/{{backend}}/{group_label(_rows)}.log",
+            f"{LOGS}simulate_map/{{network}}/{{backend}}/{group_label(_rows)}.log",
         benchmark:
-            BENCHMARKS
-            + f"/simulate_map/{{network}}/{{backend}}/{group_label(_rows)}.tsv"
+            f"{BENCHMARKS}simulate_map/{{network}}/{{backend}}/{group_label(_rows)}.tsv"
         priority: 10
         conda:
             "../../envs/simulate-{backend}.yaml"
@@ -31,14 +30,14 @@ for _i, _rows in enumerate(ROW_GROUPS):
 # has that run) on one network, every point in one process.
 rule simulate_check:
     input:
-        network=RESULTS + "/networks/{network}/network.npz",
-        points=RESULTS + "/sweep/{backend}/points.tsv",
+        network=f"{RESULTS}networks/{{network}}/network.npz",
+        points=f"{RESULTS}sweep/{{backend}}/points.tsv",
     output:
-        runs=directory(RESULTS + "/sweep/check/{backend}_vs_{ref}/{network}"),
+        runs=directory(f"{RESULTS}sweep/check/{{backend}}_vs_{{ref}}/{{network}}"),
     log:
-        LOGS + "/simulate_check/{backend}_vs_{ref}/{network}.log",
+        f"{LOGS}simulate_check/{{backend}}_vs_{{ref}}/{{network}}.log",
     benchmark:
-        BENCHMARKS + "/simulate_check/{backend}_vs_{ref}/{network}.tsv"
+        f"{BENCHMARKS}simulate_check/{{backend}}_vs_{{ref}}/{{network}}.tsv"
     priority: 5
     conda:
         "../../envs/simulate-{ref}.yaml"
@@ -59,24 +58,24 @@ rule simulate_check:
 
 rule sweep_check:
     input:
-        points=RESULTS + "/sweep/{backend}/points.tsv",
+        points=f"{RESULTS}sweep/{{backend}}/points.tsv",
         checked=expand(
-            RESULTS + "/sweep/check/{{backend}}_vs_{{ref}}/{network}",
+            f"{RESULTS}sweep/check/{{{{backend}}}}_vs_{{{{ref}}}}/{{network}}",
             network=SWEEP_NETWORKS,
         ),
         study_spikes=lambda wc: check_study_runs(wc, "spikes.parquet"),
         study_runs=lambda wc: check_study_runs(wc, "run.json"),
     output:
         check=report(
-            RESULTS + "/sweep/check_{backend}_vs_{ref}.tsv",
+            f"{RESULTS}sweep/check_{{backend}}_vs_{{ref}}.tsv",
             caption="../report/sweep_check.rst",
             category="Sustained-activity map",
             labels={"table": "map check", "backend": "{backend} vs {ref}"},
         ),
     log:
-        LOGS + "/sweep_check/{backend}_vs_{ref}.log",
+        f"{LOGS}sweep_check/{{backend}}_vs_{{ref}}.log",
     benchmark:
-        BENCHMARKS + "/sweep_check/{backend}_vs_{ref}.tsv"
+        f"{BENCHMARKS}sweep_check/{{backend}}_vs_{{ref}}.tsv"
     conda:
         "../../envs/extract.yaml"
     params:
@@ -92,11 +91,11 @@ rule sweep_network_points:
         spikes=sweep_group_outputs("spikes.parquet", G_EXC),
         runs=sweep_group_outputs("run.json", G_EXC),
     output:
-        points=RESULTS + "/sweep/points/{network}/{backend}.tsv",
+        points=f"{RESULTS}sweep/points/{{network}}/{{backend}}.tsv",
     log:
-        LOGS + "/sweep_network_points/{network}/{backend}.log",
+        f"{LOGS}sweep_network_points/{{network}}/{{backend}}.log",
     benchmark:
-        BENCHMARKS + "/sweep_network_points/{network}/{backend}.tsv"
+        f"{BENCHMARKS}sweep_network_points/{{network}}/{{backend}}.tsv"
     priority: 10
     conda:
         "../../envs/extract.yaml"
@@ -111,15 +110,15 @@ rule sweep_points:
         rows=sweep_rows,
     output:
         points=report(
-            RESULTS + "/sweep/{backend}/points.tsv",
+            f"{RESULTS}sweep/{{backend}}/points.tsv",
             caption="../report/sweep_points.rst",
             category="Sustained-activity map",
             labels={"table": "map points", "backend": "{backend}"},
         ),
     log:
-        LOGS + "/sweep_points/{backend}.log",
+        f"{LOGS}sweep_points/{{backend}}.log",
     benchmark:
-        BENCHMARKS + "/sweep_points/{backend}.tsv"
+        f"{BENCHMARKS}sweep_points/{{backend}}.tsv"
     priority: 10
     conda:
         "../../envs/analysis.yaml"
@@ -129,19 +128,19 @@ rule sweep_points:
 
 rule sustained_activity_map:
     input:
-        points=RESULTS + "/sweep/{backend}/points.tsv",
+        points=f"{RESULTS}sweep/{{backend}}/points.tsv",
     output:
         png=report(
-            RESULTS + "/figures/sustained_activity_{backend}.png",
+            f"{RESULTS}figures/sustained_activity_{{backend}}.png",
             caption="../report/sustained_activity.rst",
             category="Sustained-activity map",
             labels={"figure": "sustained-activity map", "backend": "{backend}"},
         ),
-        svg=RESULTS + "/figures/sustained_activity_{backend}.svg",
+        svg=f"{RESULTS}figures/sustained_activity_{{backend}}.svg",
     log:
-        LOGS + "/figures/sustained_activity_{backend}.log",
+        f"{LOGS}figures/sustained_activity_{{backend}}.log",
     benchmark:
-        BENCHMARKS + "/sustained_activity_map/{backend}.tsv"
+        f"{BENCHMARKS}sustained_activity_map/{{backend}}.tsv"
     conda:
         "../../envs/figures.yaml"
     params:
