@@ -95,6 +95,11 @@ def _cross_field_checks(cfg: dict) -> None:
             f"'{where}.v_thresh' ({cell['v_thresh']} mV) must be above '{where}.v_reset' ({cell['v_reset']} mV)"
         )
     _check_weight_keys(cfg, model)
+    if model.current_based and cfg["stimulus"]["n_sources"]:
+        raise ConfigError(
+            f"'stimulus.n_sources': model '{model.name}' takes no thalamic stimulus (its cells fire on their own, "
+            "and stimulus.weight_nS is a conductance); set stimulus.n_sources: 0"
+        )
     dt, delay = sim["dt_ms"], sim["delay_ms"]
     if not _is_multiple(delay, dt):
         raise ConfigError(f"'simulation.delay_ms' ({delay}) must be a whole multiple of 'simulation.dt_ms' ({dt})")

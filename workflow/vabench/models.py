@@ -18,6 +18,18 @@ class Model:
     weight_unit: str  # "nS" (a conductance step) or "pA" (a current step; inhibitory given as its size)
     summary: str
     title: str  # what a study of it is, for the first line of its verdict page
+    # what every engine records of a traced cell: PyNN's IF_curr_exp records only v
+    traced: tuple[str, ...] = ("v", "gsyn_exc", "gsyn_inh")
+
+    @property
+    def current_based(self) -> bool:
+        return self.weight_unit == "pA"
+
+    def pynn_weight(self, value: float, receptor: str) -> float:
+        """A weight of the config (nS or pA) as PyNN takes it: uS or nA, and, on current
+        synapses, negative on the inhibitory receptor (PyNN's rule for current-based cells)."""
+        sign = -1.0 if self.current_based and receptor == "inhibitory" else 1.0
+        return sign * float(value) * 1e-3
 
     def v_init_range_mV(self, cfg: dict) -> list[float]:
         """Where each cell's initial v is drawn (uniformly), from the model's cell section."""
@@ -45,6 +57,7 @@ MODELS = {
         "pA",
         "benchmark 2: integrate-and-fire cells with exponential currents, leak above threshold",
         "The CUBA network (integrate-and-fire cells, current synapses), benchmark 2 of Brette et al. (2007)",
+        traced=("v",),
     ),
     "hh-coba": Model(
         "hh-coba",

@@ -9,11 +9,12 @@ Every run folder holds
 
                     - always: ``t_ms`` (float64, the sample times from 0), ``exc_lfp_proxy_nA``
                       (float64, per sample: the LFP proxy of the traced excitatory cells, see
-                      :func:`lfp_proxy`), ``exc_cells`` and ``inh_cells`` (int32, the traced
+                      :func:`lfp_proxy`; empty on current synapses, CUBA, which record no
+                      conductance), ``exc_cells`` and ``inh_cells`` (int32, the traced
                       cells), ``meta_json`` (units, sampling step, what the file holds);
                     - ``content`` "full" (the runs a figure shows, the Fig. 24 network): also
                       ``<pop>_v_mV``, ``<pop>_gsyn_exc_uS``, ``<pop>_gsyn_inh_uS`` (float32,
-                      traced cells x samples);
+                      traced cells x samples; the gsyn arrays 0 x 0 for CUBA);
                     - ``content`` "lfp" (every other run): no more. The spectra need only the LFP
                       proxy; full traces of 100 + 100 cells are 20 MB a run.
 
@@ -104,7 +105,9 @@ def trace_arrays(traces: dict, traced: dict, dt_ms: float, cell: dict, content: 
             n_samples = max(n_samples, stored.shape[1])
             arrays[f"{pop}_{key}"] = stored
     exc = [arrays[f"exc_{TRACE_KEYS[name][0]}"] for name in TRACE_KEYS]
-    arrays[LFP_KEY] = lfp_proxy(*exc, cell["e_rev_E"], cell["e_rev_I"]) if exc[0].size else np.zeros(0)
+    # current synapses (CUBA) record no conductance, so no proxy: the spectra then use the rates only
+    has_proxy = all(x.size for x in exc)
+    arrays[LFP_KEY] = lfp_proxy(*exc, cell["e_rev_E"], cell["e_rev_I"]) if has_proxy else np.zeros(0)
     arrays["t_ms"] = sample_times(n_samples, dt_ms) if n_samples else np.zeros(0)
     meta = {
         "content": content,

@@ -27,7 +27,7 @@ def run_lfp(traces: dict, cell: dict) -> np.ndarray:
     if stored is not None and np.asarray(stored).size:
         return np.asarray(stored, float)
     v, ge, gi = (np.asarray(traces.get(f"exc_{TRACE_KEYS[k][0]}", np.empty((0, 0))), float) for k in TRACE_KEYS)
-    if v.size == 0:
+    if not (v.size and ge.size and gi.size):  # no conductances recorded (current synapses)
         return np.zeros(0)
     return lfp_proxy(v, ge, gi, cell["e_rev_E"], cell["e_rev_I"])
 

@@ -51,8 +51,7 @@ from vabench.network import split_projections, thalamic_spike_trains
 log = logging.getLogger(__name__)
 
 POPULATIONS = ("exc", "inh")
-TRACED_VARIABLES = ("v", "gsyn_exc", "gsyn_inh")
-# IF_cond_exp receptor of each projection of the stored network
+# PyNN receptor of each projection of the stored network
 RECEPTOR = {
     "e2e": "excitatory",
     "e2i": "excitatory",
@@ -237,6 +236,11 @@ class Engine(abc.ABC):
     def trace_dt_ms(self) -> float:
         return self.spec.dt_ms
 
+    @property
+    def traced_variables(self) -> tuple[str, ...]:
+        """What is recorded of a traced cell: v and both conductances, v only on current synapses."""
+        return get_model(self.spec.model).traced
+
 
 class PyNNEngine(Engine):
     """The shared PyNN code (NEST, NEURON, Brian2, SpiNNaker): the model's PyNN cell type, built
@@ -267,6 +271,10 @@ class PyNNEngine(Engine):
     def set_weight(self, projection, weight_uS: float) -> None:
         projection.set(weight=weight_uS)
 
+    def weight(self, value: float, receptor: str) -> float:
+        """A config weight (nS, or pA for current synapses) as PyNN takes it (uS or nA, signed)."""
+        return get_model(self.spec.model).pynn_weight(value, receptor)
+
     def cell_type(self, sim, i_offset_nA: float = 0.0):
         """The model's PyNN standard cell (IF_cond_exp, HH_cond_exp, ...) with the config's parameters."""
         celltype = getattr(sim, get_model(self.spec.model).pynn_cell)
@@ -287,22 +295,34 @@ class PyNNEngine(Engine):
         pops["inh"].initialize(v=net["v_init_mV"][net["n_exc"] :])
         # sPyNNaker has no Sequence type and takes one list of times per source
         as_train = getattr(sim, "Sequence", lambda t: [float(x) for x in t])
-        trains = [as_train(t) for t in thalamic_spike_trains(net)]
-        pops["thalamus"] = sim.Population(net["n_thalamic"], sim.SpikeSourceArray(spike_times=trains), label="thalamus")
-        weights_uS = {"e": g_exc_nS * 1e-3, "i": g_inh_nS * 1e-3, "ext": self.spec.weight_thal_nS * 1e-3}
-        source = {"e": pops["exc"], "i": pops["inh"], "ext": pops["thalamus"]}
+        if net["n_thalamic"]:  # CUBA's cells fire on their own: its networks have no thalamus
+            trains = [as_train(t) for t in thalamic_spike_trains(net)]
+            pops["thalamus"] = sim.Population(
+                net["n_thalamic"], sim.SpikeSourceArray(spike_times=trains), label="thalamus"
+            )
+        weights = {"e": g_exc_nS, "i": g_inh_nS, "ext": self.spec.weight_thal_nS}
+        source = {"e": pops["exc"], "i": pops["inh"], "ext": pops.get("thalamus")}
         target = {"e": pops["exc"], "i": pops["inh"]}
         projections = {}
         for name, (pre, post) in split_projections(net).items():
             src_key, tgt_key = name.split("2")
+            if source[src_key] is None:
+                continue
             projections[name] = self.make_projection(
-                sim, source[src_key], target[tgt_key], pre, post, weights_uS[src_key], RECEPTOR[name], name
+                sim,
+                source[src_key],
+                target[tgt_key],
+                pre,
+                post,
+                self.weight(weights[src_key], RECEPTOR[name]),
+                RECEPTOR[name],
+                name,
             )
         for pop in POPULATIONS:
             pops[pop].record("spikes")
             k = min(self.spec.n_traced, pops[pop].size)
             if k:
-                pops[pop][0:k].record(list(TRACED_VARIABLES))
+                pops[pop][0:k].record(list(self.traced_variables))
         self.model = {"populations": pops, "projections": projections}
         log.info(
             "%s: built %d + %d cells, %d synapses (g_exc %g nS, g_inh %g nS)",
@@ -325,7 +345,7 @@ class PyNNEngine(Engine):
         self.sim.reset()  # reset reverts weights set before it, so set them after
         for name, prj in self.model["projections"].items():
             if name in ("e2e", "e2i", "i2e", "i2i"):
-                self.set_weight(prj, (g_exc_nS if name[0] == "e" else g_inh_nS) * 1e-3)
+                self.set_weight(prj, self.weight(g_exc_nS if name[0] == "e" else g_inh_nS, RECEPTOR[name]))
 
     def spikes(self) -> dict:
         out = {}
@@ -344,7 +364,7 @@ class PyNNEngine(Engine):
             return {}
         out = {}
         for pop in POPULATIONS:
-            seg = self.model["populations"][pop].get_data(list(TRACED_VARIABLES)).segments[-1]
+            seg = self.model["populations"][pop].get_data(list(self.traced_variables)).segments[-1]
             out[pop] = {sig.name: np.asarray(sig.magnitude, np.float64) for sig in seg.analogsignals}
         return out
 
@@ -365,7 +385,14 @@ class PyNNEngine(Engine):
                     1, sim.SpikeSourceArray(spike_times=[float(sc["spike_ms"])]), label=label + "_input"
                 )
                 self.make_projection(
-                    sim, src, pop, np.array([0]), np.array([0]), sc["weight_nS"] * 1e-3, sc["receptor"], label + "_syn"
+                    sim,
+                    src,
+                    pop,
+                    np.array([0]),
+                    np.array([0]),
+                    self.weight(sc["weight_nS"], sc["receptor"]),
+                    sc["receptor"],
+                    label + "_syn",
                 )
             pop.record(["v", "spikes"])
             cells[label] = pop

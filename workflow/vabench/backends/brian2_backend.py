@@ -20,7 +20,7 @@ class Brian2Engine(PyNNEngine):
     # not hh-coba: PyNN 0.12's Brian2 HH_cond_exp fires at every step v is above -40 mV (no
     # refractoriness), so one action potential is several spikes and several synaptic events
     # (N=4000, seed 2: 72% of ISIs 0.1-0.2 ms, activity dead by 500 ms; README, HH-COBA)
-    models = ("coba",)
+    models = ("coba", "cuba")
     pynn_module = "pyNN.brian2"
     requires = ("pyNN", "brian2")
     summary = "Brian2 through PyNN; forward Euler (fixed by PyNN), numpy code generation"
@@ -66,7 +66,7 @@ class Brian2Engine(PyNNEngine):
         syn = prj._brian2_synapses[0][0]
         if len(pre_idx):
             syn.connect(i=np.asarray(pre_idx, dtype=np.int32), j=np.asarray(post_idx, dtype=np.int32))
-            syn.weight[:] = weight_uS * brian2.uS
+            syn.weight[:] = weight_uS * (brian2.uS if post_pop.celltype.conductance_based else brian2.nA)
             # PyNN rounds delays to the nearest step rather than truncating; do the same.
             dt_ms = float(sim.state.dt)
             syn.delay[:] = round(delay_ms / dt_ms) * dt_ms * brian2.ms
@@ -78,4 +78,4 @@ class Brian2Engine(PyNNEngine):
 
         syn = projection._brian2_synapses[0][0]
         if len(syn):
-            syn.weight[:] = weight_uS * brian2.uS
+            syn.weight[:] = weight_uS * (brian2.uS if projection.post.celltype.conductance_based else brian2.nA)

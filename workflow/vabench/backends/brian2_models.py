@@ -2,10 +2,11 @@
 and brian2-standalone both build their NeuronGroup from (:func:`neuron_group_args`).
 
 The variables carry PyNN's names and units (``cell`` is the config's cell section), the
-synaptic conductances are ``g_exc`` / ``g_inh`` and every model has a constant ``i_offset``,
-so the synapses, monitors and single-cell scenarios are the same code for every model. Adding a
-model to both Brian2 engines is one entry of :data:`MODELS` here and its name in their
-``models``.
+synaptic variables are ``g_exc`` / ``g_inh`` (siemens) or, on current synapses, ``i_exc`` /
+``i_inh`` (amp; :func:`synapses`), and every model has a constant ``i_offset``, so the
+synapses, monitors and single-cell scenarios are the same code for every model. Adding a model
+to both Brian2 engines is one branch of :func:`neuron_group_args` (and of :func:`synapses`
+for a new kind of synapse) and its name in their ``models``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,14 @@ EQUATIONS = """
 dv/dt = (v_rest - v) / tau_m + (g_exc * (e_rev_E - v) + g_inh * (e_rev_I - v) + i_offset) / c_m : volt (unless refractory)
 dg_exc/dt = -g_exc / tau_syn_E : siemens
 dg_inh/dt = -g_inh / tau_syn_I : siemens
+i_offset : amp (constant)
+"""
+
+# IF_curr_exp: current synapses (an inhibitory weight is negative, as PyNN gives it)
+CUBA_EQUATIONS = """
+dv/dt = (v_rest - v) / tau_m + (i_exc + i_inh + i_offset) / c_m : volt (unless refractory)
+di_exc/dt = -i_exc / tau_syn_E : amp
+di_inh/dt = -i_inh / tau_syn_I : amp
 i_offset : amp (constant)
 """
 
@@ -75,6 +84,40 @@ def namespace(cell: dict) -> dict:
     }
 
 
+def cuba_namespace(cell: dict) -> dict:
+    """The IF_curr_exp parameters (PyNN names and units) as Brian2 quantities."""
+    out = namespace({**cell, "e_rev_E": 0.0, "e_rev_I": 0.0})
+    del out["e_rev_E"], out["e_rev_I"]
+    return out
+
+
+def synapses(model: str) -> dict:
+    """How the model's synapses are written: the target variable of each receptor, the Brian2
+    unit of a weight, the weight's sign per receptor, and the recorded variables (name in
+    traces.npz -> (Brian2 variable, scale of its base unit to mV / uS))."""
+    if model == "cuba":
+        return {
+            "target": {"excitatory": "i_exc", "inhibitory": "i_inh"},
+            "unit": "amp",
+            "sign": {"excitatory": 1.0, "inhibitory": -1.0},
+            "traced": {"v": ("v", 1e3)},
+        }
+    return {
+        "target": {"excitatory": "g_exc", "inhibitory": "g_inh"},
+        "unit": "siemens",
+        "sign": {"excitatory": 1.0, "inhibitory": 1.0},
+        "traced": {"v": ("v", 1e3), "gsyn_exc": ("g_exc", 1e6), "gsyn_inh": ("g_inh", 1e6)},
+    }
+
+
+def weight(model: str, value: float, receptor: str):
+    """A config weight (nS, or pA on current synapses) as a Brian2 quantity, signed."""
+    import brian2 as b2
+
+    syn = synapses(model)
+    return syn["sign"][receptor] * float(value) * (b2.pA if syn["unit"] == "amp" else b2.nS)
+
+
 def hh_namespace(cell: dict) -> dict:
     """The HH_cond_exp parameters (PyNN names: uS, nF, mV, ms) as Brian2 quantities."""
     import brian2 as b2
@@ -95,6 +138,14 @@ def neuron_group_args(model: str, cell: dict, dt_ms: float) -> dict:
             reset="v = v_reset",
             refractory=refractory(cell, dt_ms),
             namespace=namespace(cell),
+        )
+    if model == "cuba":
+        return dict(
+            model=CUBA_EQUATIONS,
+            threshold="v > v_thresh",
+            reset="v = v_reset",
+            refractory=refractory(cell, dt_ms),
+            namespace=cuba_namespace(cell),
         )
     if model == "hh-coba":
         return dict(

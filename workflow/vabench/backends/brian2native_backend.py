@@ -17,7 +17,7 @@ import numpy as np
 
 from vabench.backends._util import package_versions
 from vabench.backends.base import Engine
-from vabench.backends.brian2_models import initial_state, neuron_group_args
+from vabench.backends.brian2_models import initial_state, neuron_group_args, synapses, weight
 from vabench.models import rest_mV
 
 log = logging.getLogger(__name__)
@@ -30,16 +30,20 @@ def set_initial(neurons, model: str, cell: dict, v_mV) -> None:
 
 
 def projections(net: dict) -> list:
-    """(name, source, source-local pre, global post, conductance) of the three Synapses objects;
-    the source is "exc" / "inh" (subgroups of the one NeuronGroup) or "thalamus"."""
+    """(name, source, source-local pre, global post, receptor) of the Synapses objects; the
+    source is "exc" / "inh" (subgroups of the one NeuronGroup) or "thalamus" (none where the
+    network has no thalamic sources, as CUBA's)."""
     pre, post = np.asarray(net["pre"]), np.asarray(net["post"])
     n_exc = net["n_exc"]
     from_exc = pre < n_exc
-    return [
-        ("from_exc", "exc", pre[from_exc], post[from_exc], "g_exc"),
-        ("from_inh", "inh", pre[~from_exc] - n_exc, post[~from_exc], "g_inh"),
-        ("from_thalamus", "thalamus", np.asarray(net["thalamic_pre"]), np.asarray(net["thalamic_post"]), "g_exc"),
+    out = [
+        ("from_exc", "exc", pre[from_exc], post[from_exc], "excitatory"),
+        ("from_inh", "inh", pre[~from_exc] - n_exc, post[~from_exc], "inhibitory"),
     ]
+    if int(net["n_thalamic"]):
+        thal = ("from_thalamus", "thalamus", np.asarray(net["thalamic_pre"]), np.asarray(net["thalamic_post"]))
+        out.append((*thal, "excitatory"))
+    return out
 
 
 def thalamic_input(net: dict):
@@ -55,7 +59,7 @@ class Brian2NativeEngine(Engine):
     population, so half the Cython compilation and fewer calls per time step."""
 
     name = "brian2-native"
-    models = ("coba", "hh-coba")
+    models = ("coba", "cuba", "hh-coba")
     section = "brian2"
     summary = "the model written directly in Brian2 (runtime mode, Cython), exponential Euler by default"
 
@@ -81,34 +85,37 @@ class Brian2NativeEngine(Engine):
             n_cells, **neuron_group_args(s.model, cell, s.dt_ms), method=opts["method"], name="neurons"
         )
         set_initial(neurons, s.model, cell, net["v_init_mV"])
-        indices, times_ms = thalamic_input(net)
-        thalamus = b2.SpikeGeneratorGroup(net["n_thalamic"], indices, times_ms * b2.ms, name="thalamus")
-        groups = {"exc": neurons[:n_exc], "inh": neurons[n_exc:], "thalamus": thalamus}
-        weight_nS = {"from_exc": g_exc_nS, "from_inh": g_inh_nS, "from_thalamus": s.weight_thal_nS}
-        synapses = []
-        for name, source, i, j, target_var in projections(net):
+        groups = {"exc": neurons[:n_exc], "inh": neurons[n_exc:]}
+        if net["n_thalamic"]:
+            indices, times_ms = thalamic_input(net)
+            groups["thalamus"] = b2.SpikeGeneratorGroup(net["n_thalamic"], indices, times_ms * b2.ms, name="thalamus")
+        weights = {"from_exc": g_exc_nS, "from_inh": g_inh_nS, "from_thalamus": s.weight_thal_nS}
+        target = synapses(s.model)["target"]
+        syns = []
+        for name, source, i, j, receptor in projections(net):
             syn = b2.Synapses(
                 groups[source],
                 neurons,
-                on_pre=f"{target_var}_post += w",
-                namespace={"w": weight_nS[name] * b2.nS},
+                on_pre=f"{target[receptor]}_post += w",
+                namespace={"w": weight(s.model, weights[name], receptor)},
                 delay=s.delay_ms * b2.ms,
                 name=name,
             )
             if len(i):
                 syn.connect(i=np.asarray(i, np.int32), j=np.asarray(j, np.int32))
-            synapses.append(syn)
+            syns.append(syn)
         traced = self.traced(net)
         self._n_exc = n_exc
         self._spike_mon = b2.SpikeMonitor(neurons, name="spikes")
         self._state_mon = b2.StateMonitor(
             neurons,
-            ["v", "g_exc", "g_inh"],
+            [var for var, _scale in synapses(s.model)["traced"].values()],
             record=np.concatenate([traced["exc"], n_exc + traced["inh"]]),
             name="traces",
         )
         self._traced = traced
-        self._network = b2.Network(neurons, thalamus, *synapses, self._spike_mon, self._state_mon)
+        inputs = [groups["thalamus"]] if "thalamus" in groups else []
+        self._network = b2.Network(neurons, *inputs, *syns, self._spike_mon, self._state_mon)
         log.info(
             "brian2-native: built %d + %d cells, %d synapses (%s, %s)",
             n_exc,
@@ -138,7 +145,7 @@ class Brian2NativeEngine(Engine):
         mon = self._state_mon  # traced cells (exc then inh) x samples, in mV and uS
         data = {
             name: np.asarray(getattr(mon, attr + "_")) * scale
-            for name, attr, scale in (("v", "v", 1e3), ("gsyn_exc", "g_exc", 1e6), ("gsyn_inh", "g_inh", 1e6))
+            for name, (attr, scale) in synapses(self.spec.model)["traced"].items()
         }
         return {
             "exc": {name: d[:k_exc].T for name, d in data.items()},
@@ -173,25 +180,24 @@ class Brian2NativeEngine(Engine):
         fed = [k for k, lb in enumerate(labels) if scenarios[lb]["weight_nS"]]
         times = np.array([scenarios[labels[k]]["spike_ms"] for k in fed])
         inputs = b2.SpikeGeneratorGroup(len(labels), np.array(fed, int), times * b2.ms, name="inputs")
-        synapses = []
+        syns, target = [], synapses(s.model)["target"]
         for k, label in enumerate(labels):
             sc = scenarios[label]
             if not sc["weight_nS"]:
                 continue
-            target = "g_exc" if sc["receptor"] == "excitatory" else "g_inh"
             syn = b2.Synapses(
                 inputs,
                 neurons,
-                on_pre=f"{target}_post += w",
-                namespace={"w": sc["weight_nS"] * b2.nS},
+                on_pre=f"{target[sc['receptor']]}_post += w",
+                namespace={"w": weight(s.model, sc["weight_nS"], sc["receptor"])},
                 delay=s.delay_ms * b2.ms,
                 name=f"syn_{k}",
             )
             syn.connect(i=np.array([k], np.int32), j=np.array([k], np.int32))
-            synapses.append(syn)
+            syns.append(syn)
         spike_mon = b2.SpikeMonitor(neurons, name="spikes")
         state_mon = b2.StateMonitor(neurons, "v", record=True, name="traces")
-        b2.Network(neurons, inputs, *synapses, spike_mon, state_mon).run(s.t_stop_ms * b2.ms)
+        b2.Network(neurons, inputs, *syns, spike_mon, state_mon).run(s.t_stop_ms * b2.ms)
         t = np.asarray(state_mon.t_[:]) * 1e3
         cells, spike_t = np.asarray(spike_mon.i_[:]), np.asarray(spike_mon.t_[:]) * 1e3
         return {

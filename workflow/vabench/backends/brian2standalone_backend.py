@@ -57,7 +57,7 @@ import numpy as np
 from vabench.backends import brian2_models
 from vabench.backends._util import package_versions
 from vabench.backends.base import Engine, RunSpec
-from vabench.backends.brian2_models import neuron_group_args
+from vabench.backends.brian2_models import neuron_group_args, synapses, weight
 from vabench.backends.brian2native_backend import projections, set_initial
 from vabench.models import rest_mV
 
@@ -87,23 +87,25 @@ def _define_model(b2, net: dict, spec: dict) -> dict:
         n_cells, **neuron_group_args(spec["model"], cell, spec["dt_ms"]), method=spec["method"], name="neurons"
     )
     set_initial(neurons, spec["model"], cell, np.asarray(net["v_init_mV"]))
-    # placeholder input (no spikes); every run sets the stored one
-    stim = b2.TimedArray(np.zeros(tuple(spec["stim_shape"])), dt=spec["dt_ms"] * b2.ms, name=TIMED_ARRAY)
-    thalamus = b2.NeuronGroup(
-        int(net["n_thalamic"]),
-        "",
-        threshold=f"{TIMED_ARRAY}(t, i) > 0.5",
-        namespace={TIMED_ARRAY: stim},
-        name="thalamus",
-    )
-    groups = {"exc": neurons[:n_exc], "inh": neurons[n_exc:], "thalamus": thalamus}
-    objects = {"neurons": neurons, "thalamus": thalamus}
-    for name, source, i, j, target_var in projections(net):
+    groups = {"exc": neurons[:n_exc], "inh": neurons[n_exc:]}
+    objects = {"neurons": neurons}
+    if int(net["n_thalamic"]):
+        # placeholder input (no spikes); every run sets the stored one
+        stim = b2.TimedArray(np.zeros(tuple(spec["stim_shape"])), dt=spec["dt_ms"] * b2.ms, name=TIMED_ARRAY)
+        objects["thalamus"] = groups["thalamus"] = b2.NeuronGroup(
+            int(net["n_thalamic"]),
+            "",
+            threshold=f"{TIMED_ARRAY}(t, i) > 0.5",
+            namespace={TIMED_ARRAY: stim},
+            name="thalamus",
+        )
+    syn_kind = synapses(spec["model"])
+    for name, source, i, j, receptor in projections(net):
         syn = b2.Synapses(
             groups[source],
             neurons,
-            model="w : siemens (constant, shared)",
-            on_pre=f"{target_var}_post += w",
+            model=f"w : {syn_kind['unit']} (constant, shared)",
+            on_pre=f"{syn_kind['target'][receptor]}_post += w",
             delay=spec["delay_ms"] * b2.ms,
             name=name,
         )
@@ -113,7 +115,8 @@ def _define_model(b2, net: dict, spec: dict) -> dict:
     traced = np.concatenate([np.arange(spec["n_traced_exc"]), n_exc + np.arange(spec["n_traced_inh"])])
     objects["spikes"] = b2.SpikeMonitor(neurons, name="spikes")
     if len(traced):
-        objects["traces"] = b2.StateMonitor(neurons, ["v", "g_exc", "g_inh"], record=traced, name="traces")
+        variables = [var for var, _scale in syn_kind["traced"].values()]
+        objects["traces"] = b2.StateMonitor(neurons, variables, record=traced, name="traces")
     return objects
 
 
@@ -135,13 +138,13 @@ def _define_single_cells(b2, scenarios: dict, spec: dict) -> dict:
         len(labels), "", threshold=f"{TIMED_ARRAY}(t, i) > 0.5", namespace={TIMED_ARRAY: stim}, name="thalamus"
     )
     objects = {"neurons": neurons, "thalamus": thalamus}
+    syn_kind = synapses(spec["model"])
     for k, (receptor, _weight_nS, cells) in enumerate(_single_cell_projections(scenarios)):
-        target_var = "g_exc" if receptor == "excitatory" else "g_inh"
         syn = b2.Synapses(
             thalamus,
             neurons,
-            model="w : siemens (constant, shared)",
-            on_pre=f"{target_var}_post += w",
+            model=f"w : {syn_kind['unit']} (constant, shared)",
+            on_pre=f"{syn_kind['target'][receptor]}_post += w",
             delay=spec["delay_ms"] * b2.ms,
             name=f"input_{k}",
         )
@@ -205,6 +208,11 @@ def _input_values(times_ms, sources, shape, dt_ms: float, t_stop_ms: float, dtyp
     if (values > 1).any():
         raise ValueError("a thalamic source spikes more than once in one time step")
     return values
+
+
+def _si(quantity) -> float:
+    """A Brian2 quantity's value in SI base units (what a run_arg takes)."""
+    return float(np.asarray(quantity))
 
 
 def _spec(spec: RunSpec, net: dict) -> dict:
@@ -296,16 +304,20 @@ def _compile_project(project: Path, spec: dict, net: dict) -> dict:
         "results": {
             "spike_i": result("spikes", "i"),
             "spike_t": result("spikes", "t"),
-            **{f"trace_{v}": result("traces", v) for v in ("v", "g_exc", "g_inh") if "traces" in objects},
+            **{
+                f"trace_{name}": result("traces", var)
+                for name, (var, _scale) in synapses(spec["model"])["traced"].items()
+                if "traces" in objects
+            },
         },
         "run_args": {
             "w_exc": "from_exc.w",
             "w_inh": "from_inh.w",
-            "w_thalamus": "from_thalamus.w",
-            "input": f"{TIMED_ARRAY}.values",
+            **({"w_thalamus": "from_thalamus.w", "input": f"{TIMED_ARRAY}.values"} if "thalamus" in objects else {}),
         },
-        "input_dtype": np.dtype(objects["thalamus"].namespace[TIMED_ARRAY].values.dtype).str,
-        "nS": float(1 * b2.nS),  # the run_arg weights are computed as brian2-native computes w_nS * nS
+        "input_dtype": (
+            np.dtype(objects["thalamus"].namespace[TIMED_ARRAY].values.dtype).str if "thalamus" in objects else None
+        ),
         "binary": "main",
         "timings_s": {"generate": t1 - t0, "compile": t2 - t1},
         "make_args": make_args(),
@@ -324,7 +336,7 @@ class Brian2StandaloneEngine(Engine):
     """Compile once per network (cached across processes), rerun per weight set."""
 
     name = "brian2-standalone"
-    models = ("coba", "hh-coba")
+    models = ("coba", "cuba", "hh-coba")
     section = config_section = "brian2"  # reads brian2.method; brian2.codegen_target does not apply
     summary = "brian2-native's model compiled by Brian2's C++ standalone mode, rerun per weight set with run_args"
 
@@ -377,7 +389,7 @@ class Brian2StandaloneEngine(Engine):
         if self._input_file is not None:  # a rebuild in the same engine (another network)
             with contextlib.suppress(OSError):
                 self._input_file.unlink()
-        self._input_file = self._write_input(net, spec)
+        self._input_file = self._write_input(net, spec) if int(net["n_thalamic"]) else None
         self.reweight(g_exc_nS, g_inh_nS)
         self.timings["build_s"] = time.perf_counter() - t0
         log.info(
@@ -451,11 +463,21 @@ class Brian2StandaloneEngine(Engine):
     # ---- run ---------------------------------------------------------------------------
     def _run_args(self) -> list[str]:
         """Brian2's run_args command line: ``group.var=value`` (a value or a file)."""
-        m = self.manifest
-        weights = {"w_exc": self._weights[0], "w_inh": self._weights[1], "w_thalamus": float(self.spec.weight_thal_nS)}
-        # w_nS * nS as brian2-native computes its namespace constant; repr round-trips through atof
-        args = [f"{m['run_args'][k]}={float(np.float64(w) * m['nS'])!r}" for k, w in weights.items()]
-        return args + [f"{m['run_args']['input']}={self._input_file.resolve()}"]
+        m, model = self.manifest, self.manifest["spec"]["model"]
+        weights = {
+            "w_exc": (self._weights[0], "excitatory"),
+            "w_inh": (self._weights[1], "inhibitory"),
+            "w_thalamus": (float(self.spec.weight_thal_nS), "excitatory"),
+        }
+        # in SI units as brian2-native computes its namespace constant; repr round-trips through atof
+        args = [
+            f"{m['run_args'][k]}={_si(weight(model, w, receptor))!r}"
+            for k, (w, receptor) in weights.items()
+            if k in m["run_args"]
+        ]
+        if "input" in m["run_args"]:
+            args.append(f"{m['run_args']['input']}={self._input_file.resolve()}")
+        return args
 
     def run(self, t_stop_ms=None) -> None:
         """Run the binary once with the current weights, from t=0, to ``t_stop_ms`` (default and
@@ -513,12 +535,10 @@ class Brian2StandaloneEngine(Engine):
         self._traces = {}
         if k_exc + k_inh:
             self._traces = {"exc": {}, "inh": {}}
-            for name, what, scale in (
-                ("v", "trace_v", 1e3),
-                ("gsyn_exc", "trace_g_exc", 1e6),
-                ("gsyn_inh", "trace_g_inh", 1e6),
-            ):
-                data = load(what).reshape(-1, k_exc + k_inh)[:n_steps] * scale  # samples x traced (exc, then inh)
+            for name, (_var, scale) in synapses(spec["model"])["traced"].items():
+                data = (
+                    load(f"trace_{name}").reshape(-1, k_exc + k_inh)[:n_steps] * scale
+                )  # samples x traced (exc, then inh)
                 self._traces["exc"][name] = data[:, :k_exc]
                 self._traces["inh"][name] = data[:, k_exc:]
 
@@ -575,10 +595,10 @@ class Brian2StandaloneEngine(Engine):
                     spec["t_stop_ms"],
                     stim.values.dtype,
                 )
-                # w_nS * nS as brian2-native computes its namespace constant
+                # as brian2-native computes its namespace constant
                 run_args = {
-                    objects[f"input_{k}"].w: weight_nS * b2.nS
-                    for k, (_, weight_nS, _) in enumerate(_single_cell_projections(scenarios))
+                    objects[f"input_{k}"].w: weight(spec["model"], weight_nS, receptor)
+                    for k, (receptor, weight_nS, _) in enumerate(_single_cell_projections(scenarios))
                 }
                 run_args[stim] = values
                 b2.device.build(directory=tmp, compile=True, run=True, with_output=False, run_args=run_args)

@@ -15,14 +15,14 @@ import logging
 import numpy as np
 
 from vabench.backends._util import package_versions, quiet_fds
-from vabench.backends.base import POPULATIONS, TRACED_VARIABLES, PyNNEngine
+from vabench.backends.base import POPULATIONS, PyNNEngine
 
 log = logging.getLogger(__name__)
 
 
 class NestEngine(PyNNEngine):
     name = "nest"
-    models = ("coba", "hh-coba")
+    models = ("coba", "cuba", "hh-coba")
     pynn_module = "pyNN.nest"
     requires = ("pyNN", "nest")
     summary = "NEST 3 through PyNN; iaf_cond_exp integrated by GSL's adaptive RKF45 within each step"
@@ -48,7 +48,7 @@ class NestEngine(PyNNEngine):
     def versions(self) -> dict:
         return package_versions("PyNN", "nest-simulator", "numpy", "neo")
 
-    def make_projection(self, sim, pre_pop, post_pop, pre_idx, post_idx, weight_uS, receptor, label):
+    def make_projection(self, sim, pre_pop, post_pop, pre_idx, post_idx, weight, receptor, label):
         """Create the PyNN projection empty, then all its synapses in one native ``nest.Connect``.
 
         PyNN's list connector takes ~4 s at N=4000, the native one_to_one call ~0.1 s (FACTS.md);
@@ -62,15 +62,17 @@ class NestEngine(PyNNEngine):
             pre_pop,
             post_pop,
             empty,
-            sim.StaticSynapse(weight=weight_uS, delay=delay_ms),
+            sim.StaticSynapse(weight=weight, delay=delay_ms),
             receptor_type=receptor,
             label=label,
         )
         if len(pre_idx):
             pre_ids = node_ids(pre_pop)[np.asarray(pre_idx)]
             post_ids = node_ids(post_pop)[np.asarray(post_idx)]
-            # NEST wants conductances in nS, negative on inhibitory synapses (as PyNN sends them)
-            weight_nS = weight_uS * 1000.0 * (-1.0 if receptor == "inhibitory" else 1.0)
+            # NEST wants nS or pA; conductances negative on inhibitory synapses (as PyNN sends them),
+            # currents with the sign PyNN was given (already negative on inhibitory ones)
+            flip = receptor == "inhibitory" and post_pop.conductance_based
+            weight_nest = weight * 1000.0 * (-1.0 if flip else 1.0)
             nest.Connect(
                 pre_ids,
                 post_ids,
@@ -78,7 +80,7 @@ class NestEngine(PyNNEngine):
                 {
                     "synapse_model": prj.nest_synapse_model,
                     "synapse_label": prj.nest_synapse_label,
-                    "weight": np.full(len(pre_ids), weight_nS),
+                    "weight": np.full(len(pre_ids), weight_nest),
                     "delay": np.full(len(pre_ids), delay_ms),
                 },
             )
@@ -90,7 +92,10 @@ class NestEngine(PyNNEngine):
     def traces(self) -> dict:
         if not self.spec.n_traced:
             return {}
-        return {pop: recorded_traces(self.model["populations"][pop], self.spec.n_traced) for pop in POPULATIONS}
+        return {
+            pop: recorded_traces(self.model["populations"][pop], self.spec.n_traced, self.traced_variables)
+            for pop in POPULATIONS
+        }
 
 
 def node_ids(pop):
@@ -114,8 +119,8 @@ def spike_events(pop):
     return np.searchsorted(ids, senders[keep]).astype(np.int32), times[keep]
 
 
-def recorded_traces(pop, n_traced: int) -> dict:
-    """v, gsyn_exc, gsyn_inh of the first ``n_traced`` cells (samples x cells), straight from
+def recorded_traces(pop, n_traced: int, variables=("v", "gsyn_exc", "gsyn_inh")) -> dict:
+    """``variables`` (v, gsyn_exc, gsyn_inh) of the first ``n_traced`` cells (samples x cells), straight from
     NEST's multimeter, laid out as PyNN's ``get_data()`` (a test compares them): about 1 s
     instead of 6 s at N=4000 with 100 traced cells, where PyNN regroups every sample in Python.
     """
@@ -131,7 +136,7 @@ def recorded_traces(pop, n_traced: int) -> dict:
     del t, keep, senders
     n_samples = len(order) // len(traced)
     ctype = pop.celltype
-    for name in TRACED_VARIABLES:
+    for name in variables:
         values = np.asarray(events.pop(ctype.variable_map[name]), dtype=np.float64)[order] * ctype.scale_factors[name]
         # NEST does not record t=0; PyNN puts the initial value first, and so do we
         initial = np.asarray(pop.initial_values[name].evaluate(simplify=False), dtype=np.float64)[traced]

@@ -26,7 +26,7 @@ def compile_mechanisms() -> None:
 
 class NeuronEngine(PyNNEngine):
     name = "neuron"
-    models = ("coba", "hh-coba")
+    models = ("coba", "cuba", "hh-coba")
     pynn_module = "pyNN.neuron"
     requires = ("pyNN", "neuron")
     summary = "NEURON 9 through PyNN; fixed-step implicit (backward) Euler"

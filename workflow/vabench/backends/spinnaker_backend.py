@@ -66,6 +66,7 @@ class SpinnakerEngine(PyNNEngine):
     pynn_module = "pyNN.spiNNaker"
     requires = ("pyNN", "spynnaker")
     section = "spinnaker"
+    models = ("coba", "cuba")  # sPyNNaker has no HH cell
     # a board serves one job at a time; profiles/spinnaker-host caps it at 1
     resources = {"spinnaker_board": 1}
     summary = "SpiNNaker through sPyNNaker: a real board, a spalloc machine, or a virtual board (mapping only)"
