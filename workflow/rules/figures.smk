@@ -20,6 +20,7 @@ rule fig24_backends:
         t_stop_ms=config["simulation"]["t_stop_ms"],
         network=NETWORK,
         seed=MAIN_SEED,
+        model=MODEL,
     script:
         "../scripts/fig24_backends.py"
 
@@ -89,6 +90,7 @@ rule spectra_figure:
     params:
         freq_range_hz=config["spectra"]["freq_range_hz"],
         n_seeds=len(config["ensemble"]["seeds"]),
+        model=MODEL,
     script:
         "../scripts/spectra_figure.py"
 

@@ -6,6 +6,7 @@ import pandas as pd
 
 from vabench.figures.backends import fig24_caption, plot_backends
 from vabench.logs import script_logging
+from vabench.models import describe_weights, get_model
 from vabench.runinfo import read_run_info, run_identity, run_note, run_rows
 
 with script_logging(snakemake.log[0]):
@@ -30,8 +31,8 @@ with script_logging(snakemake.log[0]):
         runs,
         snakemake.output.png,
         snakemake.output.svg,
-        title=f"Vogels-Abbott COBA network, network seed {snakemake.params.seed} ({snakemake.params.network}, "
-        f"{snakemake.wildcards.weights} nS)",
+        title=f"{get_model(snakemake.params.model).network}, network seed {snakemake.params.seed} "
+        f"({snakemake.params.network}, {describe_weights(snakemake.wildcards.weights)})",
         t_stop_ms=snakemake.params.t_stop_ms,
         caption=fig24_caption([r["backend"] for r in runs], [r["summary"] for r in runs], snakemake.params.seed),
     )

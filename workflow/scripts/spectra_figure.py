@@ -18,4 +18,5 @@ with script_logging(snakemake.log[0]):
         snakemake.params.freq_range_hz,
         title=f"Welch power spectra, mean over the surviving networks of {snakemake.params.n_seeds} seeds, "
         f"with FOOOF aperiodic fits",
+        model=snakemake.params.model,
     )

@@ -20,6 +20,7 @@ class Model:
     title: str  # what a study of it is, for the first line of its verdict page
     # what every engine records of a traced cell: PyNN's IF_curr_exp records only v
     traced: tuple[str, ...] = ("v", "gsyn_exc", "gsyn_inh")
+    network: str = ""  # what a figure title calls the network
 
     @property
     def current_based(self) -> bool:
@@ -48,6 +49,7 @@ MODELS = {
         "nS",
         "benchmark 1: the Vogels-Abbott network, integrate-and-fire cells with exponential conductances",
         "The Vogels & Abbott (2005) balanced COBA network, benchmark 1 of Brette et al. (2007)",
+        network="Vogels-Abbott COBA network",
     ),
     "cuba": Model(
         "cuba",
@@ -58,6 +60,7 @@ MODELS = {
         "benchmark 2: integrate-and-fire cells with exponential currents, leak above threshold",
         "The CUBA network (integrate-and-fire cells, current synapses), benchmark 2 of Brette et al. (2007)",
         traced=("v",),
+        network="CUBA network (benchmark 2)",
     ),
     "hh-coba": Model(
         "hh-coba",
@@ -68,8 +71,23 @@ MODELS = {
         "benchmark 3: Traub-Miles Hodgkin-Huxley cells with exponential conductances",
         "The HH-COBA network (Traub-Miles Hodgkin-Huxley cells in the Vogels & Abbott network), "
         "benchmark 3 of Brette et al. (2007)",
+        network="HH-COBA network (benchmark 3)",
     ),
 }
+
+
+def describe_weights(label: str) -> str:
+    """A weights path segment in words with units: ``gexc~4.0_ginh~51.0`` -> "g_exc 4 nS,
+    g_inh 51 nS"; ``wexc~16.2_winh~90.0`` -> "w_exc 16.2 pA, w_inh 90 pA"."""
+    (_, exc), (_, inh) = (part.split("~") for part in label.split("_"))
+    return describe_pair(float(exc), float(inh), "coba" if label.startswith("g") else "cuba")
+
+
+def describe_pair(exc: float, inh: float, model: str = "coba") -> str:
+    """One weight set of ``model`` in words with units: "g_exc 4 nS, g_inh 51 nS"."""
+    m = MODELS[model]
+    names = [key.rsplit("_", 1)[0] for key in m.weight_keys]
+    return f"{names[0]} {exc:g} {m.weight_unit}, {names[1]} {inh:g} {m.weight_unit}"
 
 
 def rest_mV(cell: dict) -> float:

@@ -12,6 +12,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from vabench.figures.backends import placeholder, save_figure  # noqa: E402
+from vabench.models import describe_pair  # noqa: E402
 from vabench.spectra import SIGNALS  # noqa: E402
 
 TITLES = {
@@ -22,8 +23,10 @@ TITLES = {
 UNITS = {"exc_rate": "Hz²/Hz", "inh_rate": "Hz²/Hz", "lfp_proxy": "nA²/Hz"}
 
 
-def plot_spectra(psd: pd.DataFrame, fits: pd.DataFrame, out_png, out_svg, freq_range_hz, title: str) -> None:
-    """``psd`` and ``fits``: the per-run tables of every run concatenated."""
+def plot_spectra(
+    psd: pd.DataFrame, fits: pd.DataFrame, out_png, out_svg, freq_range_hz, title: str, model: str = "coba"
+) -> None:
+    """``psd`` and ``fits``: the per-run tables of every run concatenated; ``model`` names the weights."""
     weight_sets = sorted({(r.g_exc_nS, r.g_inh_nS) for r in fits.itertuples()}) if len(fits) else []
     if not weight_sets:  # no run sustained, or only runs without spikes: a figure that says so
         fig, ax = plt.subplots(figsize=(8, 3), layout="constrained")
@@ -81,6 +84,6 @@ def plot_spectra(psd: pd.DataFrame, fits: pd.DataFrame, out_png, out_svg, freq_r
                 placeholder(ax, "no spikes / no signal")
             ax.set_xlabel("Frequency (Hz)")
             ax.set_ylabel(f"Power ({UNITS[signal]})")
-            ax.set_title(f"{TITLES[signal]}\n(g_exc {ge:g} nS, g_inh {gi:g} nS)", fontsize=9)
+            ax.set_title(f"{TITLES[signal]}\n({describe_pair(ge, gi, model)})", fontsize=9)
     fig.suptitle(title)
     save_figure(fig, out_png, out_svg)

@@ -73,6 +73,8 @@ def plot_state_histograms(runs: list[dict], out_png, out_svg, title: str) -> Non
                 drawn = True
             if drawn:
                 ax.legend(loc="upper right", fontsize=7, framealpha=0.8)
+            elif var != "v_mV" and trace_array(tr, "exc", "v_mV").size:
+                placeholder(ax, "not recorded\n(current synapses: no conductance)")
             else:
                 placeholder(ax, "no traces" + (f"\n({run['note']})" if run.get("note") else ""))
             ax.set_xlim(lo, hi)
