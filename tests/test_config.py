@@ -150,9 +150,19 @@ BAD = [
     pytest.param({"backends": ["nest", "foo"]}, ["backends", "foo"], id="backend-unknown"),
     pytest.param({"model": "cobra"}, ["model", "coba, cuba, hh-coba"], id="model-unknown"),
     pytest.param(
-        {"model": "cuba", "weights": [{"w_exc_pA": 16.2, "w_inh_pA": 90.0}], "sweep": {"backends": []}},
-        ["model", "engine 'nest'", "model 'cuba'", "implements: coba, hh-coba"],
+        {
+            "model": "hh-coba",
+            "backends": ["nest", "spinnaker"],
+            "weights": [{"g_exc_nS": 6.0, "g_inh_nS": 67.0}],
+            "sweep": {"backends": []},
+        },
+        ["model", "engine 'spinnaker'", "model 'hh-coba'", "implements: coba, cuba"],
         id="model-no-engine",
+    ),
+    pytest.param(
+        {"model": "cuba", "weights": [{"w_exc_pA": 16.2, "w_inh_pA": 90.0}], "sweep": {"backends": []}},
+        ["stimulus.n_sources", "cuba", "n_sources: 0"],
+        id="cuba-with-stimulus",
     ),
     pytest.param({"backends": "nest"}, ["backends"], id="backends-not-a-list"),
     pytest.param({"backends": []}, ["backends"], id="backends-empty"),

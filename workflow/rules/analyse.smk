@@ -55,7 +55,14 @@ rule verdict_page:
     params:
         config={
             k: config[k]
-            for k in ("network", "ensemble", "simulation", "backends", "compare")
+            for k in (
+                "model",
+                "network",
+                "ensemble",
+                "simulation",
+                "backends",
+                "compare",
+            )
         },
     script:
         "../scripts/verdict_page.py"

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from vabench.io import atomic_path
-from vabench.models import get_model
+from vabench.models import describe_pair, get_model
 
 # how a statistic's estimate reads (units; the rate is a relative difference in the table)
 UNITS = {"rate": " Hz", "survival": "", "exponent": ""}
@@ -29,7 +29,9 @@ def _cell(text: str) -> str:
     return text.replace("|", "/") if text else "–"
 
 
-def pair_lines(pairs: pd.DataFrame, table: pd.DataFrame) -> tuple[list[str], list[str], list[list[str]]]:
+def pair_lines(
+    pairs: pd.DataFrame, table: pd.DataFrame, model: str = "coba"
+) -> tuple[list[str], list[str], list[list[str]]]:
     """One paragraph per weight set (different pairs named with their statistics and conventions,
     then the equivalent ones, then how many are inconclusive); the table's header and one row per
     pair: the conventions its engines differ in, then its verdict at each weight set."""
@@ -72,7 +74,7 @@ def pair_lines(pairs: pd.DataFrame, table: pd.DataFrame) -> tuple[list[str], lis
                 f"{verdict} ({int(p.n_seeds)} seed{'s' * (int(p.n_seeds) != 1)}; sustained {p.sustained_a} / {p.sustained_b})"
             )
         n_seeds = int(group["n_seeds"].max()) if len(group) else 0
-        text = [f"**At g_exc {ge:g} nS, g_inh {gi:g} nS** ({n_seeds} paired seed{'s' * (n_seeds != 1)}):"]
+        text = [f"**At {describe_pair(ge, gi, model)}** ({n_seeds} paired seed{'s' * (n_seeds != 1)}):"]
         if parts["different"]:
             text.append("*different*: " + "; ".join(parts["different"]) + ".")
         if parts["equivalent"]:
@@ -85,7 +87,8 @@ def pair_lines(pairs: pd.DataFrame, table: pd.DataFrame) -> tuple[list[str], lis
         if parts["not compared"]:
             text.append("*not compared*: " + "; ".join(parts["not compared"]) + ".")
         sentences += [" ".join(text), ""]
-    header = ["pair", "conventions that differ"] + [f"at {ge:g} / {gi:g} nS" for ge, gi in weights]
+    unit = get_model(model).weight_unit
+    header = ["pair", "conventions that differ"] + [f"at {ge:g} / {gi:g} {unit}" for ge, gi in weights]
     rows = [
         [a if b == "none" else f"{a} vs {b}", _cell(conventions_of.get((a, b), ""))] + cells[(a, b)] for a, b in order
     ]
@@ -114,6 +117,12 @@ def landing_text(agreement: pd.DataFrame, pairs: pd.DataFrame, config: dict) -> 
         else " The engines' conventions below (input delay, spike stamp, refractory clamp) are measured on "
         "COBA's integrate-and-fire cell: they name the engines' input and stamp conventions and integration "
         "scheme, not this model's spike detection (config/README.md, Benchmarks 2 and 3)."
+        + (
+            " On CUBA's IF_curr_exp NEST stamps spikes off the grid (PyNN takes iaf_psc_exp_ps), exact to the "
+            "closed form; the other engines stamp them on the grid (README, CUBA)."
+            if model.current_based
+            else ""
+        )
     )
     head = [
         f"{model.title}, on {backends}: {net['n_cells']} cells, connection probability {net['p_connect']:g}, dt {sim['dt_ms']:g} ms, "
@@ -126,7 +135,7 @@ def landing_text(agreement: pd.DataFrame, pairs: pd.DataFrame, config: dict) -> 
         f"(``equivalent`` needs {config['compare']['min_seeds']} seeds).",
         "",
     ]
-    sentences, header, rows = pair_lines(pairs, agreement)
+    sentences, header, rows = pair_lines(pairs, agreement, model.name)
     table = list_table(header, rows, [16, 34] + [50 // max(1, len(header) - 2)] * (len(header) - 2))
     tail = [
         "",

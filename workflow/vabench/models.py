@@ -91,8 +91,12 @@ def describe_pair(exc: float, inh: float, model: str = "coba") -> str:
 
 
 def rest_mV(cell: dict) -> float:
-    """Where a single cell starts: the IF cell's v_rest, the HH cell's leak reversal."""
-    return float(cell["v_rest"] if "v_rest" in cell else cell["e_rev_leak"])
+    """Where a single cell starts: the IF cell's v_rest, the HH cell's leak reversal; v_reset for
+    an IF cell whose rest is above threshold (CUBA's): NEURON counts a spike only when v crosses
+    threshold upwards, so a cell started above it never fires there."""
+    if "v_rest" not in cell:
+        return float(cell["e_rev_leak"])
+    return float(cell["v_reset"] if cell["v_rest"] >= cell["v_thresh"] else cell["v_rest"])
 
 
 def get_model(cfg_or_name) -> Model:

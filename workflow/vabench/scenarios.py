@@ -22,6 +22,7 @@ synaptic delay ``delay_ms``); all scenarios of a run are independent cells of on
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -202,20 +203,12 @@ def hh_reference(cell: dict, i_offset_nA: float, t_stop_ms: float, threshold_mV:
     upward crossing of ``threshold_mV`` (the fine-step reference the engines' steps are judged by)."""
     from scipy.integrate import solve_ivp
 
-    from vabench.backends.brian2_models import initial_state
+    from vabench.backends.brian2_models import hh_rates, initial_state
 
     c = {k: float(v) for k, v in cell.items() if not isinstance(v, list)}
 
     def rates(v):
-        u = v - c["v_offset"]
-        return (
-            0.32 * (13.0 - u) / np.expm1((13.0 - u) / 4.0),
-            0.28 * (u - 40.0) / np.expm1((u - 40.0) / 5.0),
-            0.128 * np.exp((17.0 - u) / 18.0),
-            4.0 / (1.0 + np.exp((40.0 - u) / 5.0)),
-            0.032 * (15.0 - u) / np.expm1((15.0 - u) / 5.0),
-            0.5 * np.exp((10.0 - u) / 40.0),
-        )
+        return hh_rates(v, c["v_offset"])
 
     def rhs(_t, y):
         v, m, h, n = y
@@ -235,6 +228,17 @@ def hh_reference(cell: dict, i_offset_nA: float, t_stop_ms: float, threshold_mV:
     y0 = [c["e_rev_leak"]] + [float(start[g][0]) for g in ("m", "h", "n")]
     sol = solve_ivp(rhs, (0.0, t_stop_ms), y0, method="DOP853", rtol=1e-9, atol=1e-9, events=crossing, max_step=0.05)
     return np.asarray(sol.t_events[0])
+
+
+def cuba_isi_ms(cell: dict, i_offset_nA: float = 0.0) -> float:
+    """The ISI (ms) of one CUBA cell (IF_curr_exp, no synaptic input) in closed form: after the
+    refractory clamp v relaxes from v_reset towards v_inf = v_rest + i tau_m / cm, which is above
+    threshold (CUBA's v_rest already is), and crosses it after tau_m ln((v_inf - v_reset) /
+    (v_inf - v_thresh))."""
+    v_inf = cell["v_rest"] + i_offset_nA * cell["tau_m"] / cell["cm"]
+    if v_inf <= cell["v_thresh"]:
+        raise ValueError(f"v_inf {v_inf} mV is not above threshold: the cell does not fire")
+    return cell["tau_refrac"] + cell["tau_m"] * math.log((v_inf - cell["v_reset"]) / (v_inf - cell["v_thresh"]))
 
 
 def v_error(v, v_ref, v_rest: float) -> dict:

@@ -164,14 +164,24 @@ def initial_state(model: str, cell: dict, v_mV) -> dict:
     v_mV = np.asarray(v_mV, dtype=float)
     out = {"v": v_mV * 1e-3}
     if model == "hh-coba":
-        u = v_mV - float(cell["v_offset"])
-        rates = {
-            "m": (_exprel_rate(0.32, 13.0 - u, 4.0), _exprel_rate(0.28, u - 40.0, 5.0)),
-            "h": (0.128 * np.exp((17.0 - u) / 18.0), 4.0 / (1.0 + np.exp((40.0 - u) / 5.0))),
-            "n": (_exprel_rate(0.032, 15.0 - u, 5.0), 0.5 * np.exp((10.0 - u) / 40.0)),
-        }
-        out.update({gate: a / (a + b) for gate, (a, b) in rates.items()})
+        am, bm, ah, bh, an, bn = hh_rates(v_mV, float(cell["v_offset"]))
+        out.update(m=am / (am + bm), h=ah / (ah + bh), n=an / (an + bn))
     return out
+
+
+def hh_rates(v_mV, v_offset_mV: float) -> tuple:
+    """The Traub-Miles rates of HH_EQUATIONS in numpy (1/ms): alpha_m, beta_m, alpha_h, beta_h,
+    alpha_n, beta_n at ``v_mV`` (the gates' steady state here, the fine-step reference in
+    :func:`vabench.scenarios.hh_reference`)."""
+    u = np.asarray(v_mV, dtype=float) - v_offset_mV
+    return (
+        _exprel_rate(0.32, 13.0 - u, 4.0),
+        _exprel_rate(0.28, u - 40.0, 5.0),
+        0.128 * np.exp((17.0 - u) / 18.0),
+        4.0 / (1.0 + np.exp((40.0 - u) / 5.0)),
+        _exprel_rate(0.032, 15.0 - u, 5.0),
+        0.5 * np.exp((10.0 - u) / 40.0),
+    )
 
 
 def _exprel_rate(k: float, x: np.ndarray, s: float) -> np.ndarray:
