@@ -118,3 +118,20 @@ def test_virtual_board_runs_through_the_whole_workflow(tmp_path_factory, monkeyp
     written = [p for p in home.rglob("*") if "spynnaker" in p.name.lower() or p.name == "reports"]
     assert not written, f"sPyNNaker wrote into the home folder: {written}"  # (matplotlib/snakemake caches are fine)
     assert not (workdir / "reports").exists()
+
+
+@pytest.mark.slow
+def test_virtual_board_maps_cuba(tmp_path_factory, monkeypatch):
+    """CUBA (IF_curr_exp, a negative inhibitory current weight) places and routes on a virtual
+    board: exc and inh vertices, no thalamus (CUBA's cells fire on their own)."""
+    monkeypatch.setenv("HOME", str(tmp_path_factory.mktemp("home")))
+    workdir = copy_workflow(tmp_path_factory.mktemp("spinnaker-cuba"))
+    cfg = yaml.safe_load((TINY.parent / "tiny-cuba.yaml").read_text())
+    cfg.update({"backends": ["nest", "spinnaker"], "spinnaker": {"mode": "virtual"}})
+    (workdir / "spin.yaml").write_text(yaml.safe_dump(cfg))
+    run_snakemake(workdir, "results/cuba/stats/summary.tsv", "--configfile", "spin.yaml")
+    run = json.loads(next((workdir / "results/cuba/runs").glob("*/spinnaker/*/run.json")).read_text())
+    assert run["virtual_run"] is True and run["params"]["model"] == "cuba"
+    assert {"exc", "inh"} <= set(run["engine"]["cores_per_vertex"]) and "thalamus" not in run["engine"][
+        "cores_per_vertex"
+    ]
