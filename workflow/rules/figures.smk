@@ -20,7 +20,7 @@ rule fig24_backends:
         t_stop_ms=config["simulation"]["t_stop_ms"],
         network=NETWORK,
         seed=MAIN_SEED,
-        model=MODEL,
+        model=MODEL.name,
     script:
         "../scripts/fig24_backends.py"
 
@@ -90,7 +90,7 @@ rule spectra_figure:
     params:
         freq_range_hz=config["spectra"]["freq_range_hz"],
         n_seeds=len(config["ensemble"]["seeds"]),
-        model=MODEL,
+        model=MODEL.name,
     script:
         "../scripts/spectra_figure.py"
 
