@@ -94,6 +94,28 @@ def test_replicate_moves_exactly_one_input_spike_by_one_step():
     np.testing.assert_array_equal(again["thalamic_time_ms"], reps[0]["thalamic_time_ms"])
 
 
+def test_replicate_without_stimulus_moves_one_initial_v():
+    """CUBA's networks have no thalamic spike to move: the replicate moves one cell's initial v
+    by 0.1 mV instead (without it a replicate would be the network itself, and the chaos
+    reference zero)."""
+    cfg = validate_config(
+        {
+            "model": "cuba",
+            "network": {"n_cells": 300, "p_connect": 0.1, "seed": 3},
+            "stimulus": {"n_sources": 0},
+            "weights": [{"w_exc_pA": 16.2, "w_inh_pA": 90.0}],
+            "sweep": {"backends": []},
+        }
+    )
+    base, rep = build_network(network_params(cfg)), build_network(network_params(cfg, 1))
+    assert base["thalamic_time_ms"].size == 0
+    moved = np.flatnonzero(rep["v_init_mV"] != base["v_init_mV"])
+    assert len(moved) == 1
+    assert abs(rep["v_init_mV"][moved[0]] - base["v_init_mV"][moved[0]]) == pytest.approx(0.1)
+    assert -60.0 <= rep["v_init_mV"][moved[0]] < -50.0
+    np.testing.assert_array_equal(rep["pre"], base["pre"])
+
+
 def test_ensemble_names_every_seed_and_replicate():
     cfg = validate_config({"network": {"n_cells": 300}, "ensemble": {"seeds": [5, 7], "replicates": 2}})
     nets = ensemble_networks(cfg)

@@ -57,6 +57,8 @@ def build_network(params: dict) -> dict:
         thal_times, perturbation = move_one_spike(
             src, thal_times, net["seed"], params["replicate"], dt, onset, onset + n_steps * dt
         )
+        if not perturbation:  # no thalamic spike to move (CUBA's networks have no stimulus)
+            v_init, perturbation = move_one_v(v_init, net["seed"], params["replicate"], v_low, v_high)
 
     return {
         "n_exc": np.int64(n_exc),
@@ -95,6 +97,22 @@ def move_one_spike(src: np.ndarray, times: np.ndarray, seed: int, replicate: int
             old, times[k] = times[k], new * dt
             return times, {"spike_index": k, "source": int(src[k]), "from_ms": float(old), "to_ms": float(times[k])}
     return times, {}
+
+
+V_NUDGE_mV = 0.1
+
+
+def move_one_v(v_init: np.ndarray, seed: int, replicate: int, low: float, high: float):
+    """The initial potentials with ONE cell's moved by ``V_NUDGE_mV`` (0.1 mV): the replicate's
+    perturbation where there is no thalamic spike to move. The cell is drawn as
+    :func:`move_one_spike` draws its spike; it moves up unless that leaves [low, high), then down.
+    Returns (new potentials, what was moved)."""
+    v_init = v_init.copy()
+    rng = np.random.default_rng([int(seed), int(replicate)])
+    k = int(rng.integers(v_init.size))
+    old = float(v_init[k])
+    v_init[k] = old + V_NUDGE_mV if old + V_NUDGE_mV < high else old - V_NUDGE_mV
+    return v_init, {"cell": k, "v_from_mV": old, "v_to_mV": float(v_init[k])}
 
 
 def save_network(path, network: dict) -> None:
