@@ -10,7 +10,7 @@ BIN := $(abspath $(VENV))/bin
 export PATH := $(BIN):$(PATH)
 export MPLBACKEND := Agg
 
-.PHONY: setup reproduce resume report sweep bench bench-sweep test dry-run lint clean envs-check cost
+.PHONY: reproduce-all setup reproduce resume report sweep bench bench-sweep test dry-run lint clean envs-check cost
 
 setup: $(VENV)/.installed
 
@@ -27,6 +27,12 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 reproduce: setup
 	$(BIN)/snakemake --cores $(CORES) --rerun-incomplete $(SNAKEMAKE_ARGS)
 	$(MAKE) report
+
+# the three benchmarks of Brette et al. (2007), one study each: COBA (results/), then CUBA
+# (results/cuba/) and HH-COBA (results/hh-coba/) from their presets
+reproduce-all: reproduce
+	$(BIN)/snakemake --cores $(CORES) --rerun-incomplete $(SNAKEMAKE_ARGS) --configfile config/presets/cuba.yaml
+	$(BIN)/snakemake --cores $(CORES) --rerun-incomplete $(SNAKEMAKE_ARGS) --configfile config/presets/hh-coba.yaml
 
 sweep: setup
 	$(BIN)/snakemake --cores $(CORES) $(SNAKEMAKE_ARGS) sweep

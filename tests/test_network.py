@@ -96,7 +96,7 @@ def test_replicate_moves_exactly_one_input_spike_by_one_step():
 
 def test_replicate_without_stimulus_moves_one_initial_v():
     """CUBA's networks have no thalamic spike to move: the replicate moves one cell's initial v
-    by 0.1 mV instead (without it a replicate would be the network itself, and the chaos
+    by 5 mV instead (without it a replicate would be the network itself, and the chaos
     reference zero)."""
     cfg = validate_config(
         {
@@ -111,7 +111,7 @@ def test_replicate_without_stimulus_moves_one_initial_v():
     assert base["thalamic_time_ms"].size == 0
     moved = np.flatnonzero(rep["v_init_mV"] != base["v_init_mV"])
     assert len(moved) == 1
-    assert abs(rep["v_init_mV"][moved[0]] - base["v_init_mV"][moved[0]]) == pytest.approx(0.1)
+    assert abs(rep["v_init_mV"][moved[0]] - base["v_init_mV"][moved[0]]) == pytest.approx(5.0)
     assert -60.0 <= rep["v_init_mV"][moved[0]] < -50.0
     np.testing.assert_array_equal(rep["pre"], base["pre"])
 

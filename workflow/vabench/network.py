@@ -99,14 +99,17 @@ def move_one_spike(src: np.ndarray, times: np.ndarray, seed: int, replicate: int
     return times, {}
 
 
-V_NUDGE_mV = 0.1
+# CUBA, N=4000, seed 1 (2026-12-07): one cell's initial v moved by 0.1 or 1 mV leaves every later
+# spike of brian2-native where it was, 3 mV makes its spike trains independent after 200 ms (0.1 %
+# of spikes coincide); NEST's exact iaf_psc_exp_ps damps even 3 mV (README, CUBA)
+V_NUDGE_mV = 5.0
 
 
 def move_one_v(v_init: np.ndarray, seed: int, replicate: int, low: float, high: float):
-    """The initial potentials with ONE cell's moved by ``V_NUDGE_mV`` (0.1 mV): the replicate's
-    perturbation where there is no thalamic spike to move. The cell is drawn as
-    :func:`move_one_spike` draws its spike; it moves up unless that leaves [low, high), then down.
-    Returns (new potentials, what was moved)."""
+    """The initial potentials with ONE cell's moved by ``V_NUDGE_mV`` (5 mV, half CUBA's initial
+    range): the replicate's perturbation where there is no thalamic spike to move. The cell is
+    drawn as :func:`move_one_spike` draws its spike; it moves up unless that leaves [low, high),
+    then down. Returns (new potentials, what was moved)."""
     v_init = v_init.copy()
     rng = np.random.default_rng([int(seed), int(replicate)])
     k = int(rng.integers(v_init.size))
