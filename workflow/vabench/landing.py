@@ -127,8 +127,8 @@ def landing_text(agreement: pd.DataFrame, pairs: pd.DataFrame, config: dict) -> 
     head = [
         f"{model.title}, on {backends}: {net['n_cells']} cells, connection probability {net['p_connect']:g}, dt {sim['dt_ms']:g} ms, "
         f"delay {sim['delay_ms']:g} ms, {sim['t_stop_ms']:g} ms per run; {seeds} network seed{plural}, each with "
-        f"{ens['replicates']} one-spike replicate(s). Every engine simulates the same stored networks."
-        + convention_note,
+        f"{ens['replicates']} {'one-cell (5 mV initial v)' if model.current_based else 'one-spike'} replicate(s). "
+        "Every engine simulates the same stored networks." + convention_note,
         "",
         "**The verdict.** Two engines are *equivalent* on a statistic when its seed-paired difference lies "
         "inside the margin, *different* when it lies outside (from 3 seeds on), *inconclusive* otherwise "
