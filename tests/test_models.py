@@ -107,7 +107,7 @@ def test_tiny_cuba_study_fires_without_input_on_every_engine(cuba_study):
     assert summary["rate_hz"].between(3.0, 15.0).all(), summary[["backend", "population", "rate_hz"]]
     for name in ("fig24_backends.png", "state_histograms.png", "spectra.png"):
         assert (cuba_study / "results/cuba/figures" / name).stat().st_size > 10_000
-    net = next((cuba_study / "results/cuba/networks").glob("*.npz"))
+    net = next((cuba_study / "results/cuba/networks").glob("*/network.npz"))
     assert int(np.load(net)["n_thalamic"]) == 0
 
 

@@ -210,16 +210,12 @@ def _input_values(times_ms, sources, shape, dt_ms: float, t_stop_ms: float, dtyp
     return values
 
 
-def _si(quantity) -> float:
-    """A Brian2 quantity's value in SI base units (what a run_arg takes)."""
-    return float(np.asarray(quantity))
-
-
 def _spec(spec: RunSpec, net: dict) -> dict:
     """Everything compiled in besides the network arrays (all of it goes into the cache key)."""
-    code = "".join(inspect.getsource(f) for f in (_define_model, projections, set_initial)) + inspect.getsource(
-        brian2_models
-    )
+    # the manifest's format too (_compile_project): a project cached by older code is not reused
+    code = "".join(
+        inspect.getsource(f) for f in (_define_model, _compile_project, projections, set_initial)
+    ) + inspect.getsource(brian2_models)
     threads = max(int(spec.threads or 1), 1)
     return {
         "engine": "brian2-standalone",
@@ -315,6 +311,7 @@ def _compile_project(project: Path, spec: dict, net: dict) -> dict:
             "w_inh": "from_inh.w",
             **({"w_thalamus": "from_thalamus.w", "input": f"{TIMED_ARRAY}.values"} if "thalamus" in objects else {}),
         },
+        "w_unit": float(weight(spec["model"], 1.0, "excitatory")),  # 1 nS or 1 pA in SI units
         "input_dtype": (
             np.dtype(objects["thalamus"].namespace[TIMED_ARRAY].values.dtype).str if "thalamus" in objects else None
         ),
@@ -463,15 +460,17 @@ class Brian2StandaloneEngine(Engine):
     # ---- run ---------------------------------------------------------------------------
     def _run_args(self) -> list[str]:
         """Brian2's run_args command line: ``group.var=value`` (a value or a file)."""
-        m, model = self.manifest, self.manifest["spec"]["model"]
+        m = self.manifest
+        sign = synapses(m["spec"]["model"])["sign"]
         weights = {
             "w_exc": (self._weights[0], "excitatory"),
             "w_inh": (self._weights[1], "inhibitory"),
             "w_thalamus": (float(self.spec.weight_thal_nS), "excitatory"),
         }
-        # in SI units as brian2-native computes its namespace constant; repr round-trips through atof
+        # w * unit as brian2-native computes its namespace constant (without importing Brian2 here);
+        # repr round-trips through atof
         args = [
-            f"{m['run_args'][k]}={_si(weight(model, w, receptor))!r}"
+            f"{m['run_args'][k]}={sign[receptor] * float(np.float64(w) * m['w_unit'])!r}"
             for k, (w, receptor) in weights.items()
             if k in m["run_args"]
         ]
