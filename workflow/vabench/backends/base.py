@@ -45,7 +45,7 @@ from typing import ClassVar, Iterator
 
 import numpy as np
 
-from vabench.models import get_model, rest_mV
+from vabench.models import describe_pair, get_model, rest_mV
 from vabench.network import split_projections, thalamic_spike_trains
 
 log = logging.getLogger(__name__)
@@ -325,13 +325,12 @@ class PyNNEngine(Engine):
                 pops[pop][0:k].record(list(self.traced_variables))
         self.model = {"populations": pops, "projections": projections}
         log.info(
-            "%s: built %d + %d cells, %d synapses (g_exc %g nS, g_inh %g nS)",
+            "%s: built %d + %d cells, %d synapses (%s)",
             self.name,
             net["n_exc"],
             net["n_inh"],
             len(net["pre"]) + len(net["thalamic_pre"]),
-            g_exc_nS,
-            g_inh_nS,
+            describe_pair(g_exc_nS, g_inh_nS, self.spec.model),
         )
 
     def run(self) -> None:
