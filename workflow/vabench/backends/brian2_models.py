@@ -68,26 +68,20 @@ def refractory(cell: dict, dt_ms: float):
 
 
 def namespace(cell: dict) -> dict:
-    """The IF cell parameters (PyNN names and units) as Brian2 quantities, by the names of EQUATIONS."""
+    """The IF cell parameters (PyNN names and units) as Brian2 quantities, by the names of
+    EQUATIONS and CUBA_EQUATIONS (the reversal potentials only where the cell has them: IF_cond_exp)."""
     import brian2 as b2
 
-    return {
+    out = {
         "v_rest": cell["v_rest"] * b2.mV,
         "tau_m": cell["tau_m"] * b2.ms,
         "c_m": cell["cm"] * b2.nF,
-        "e_rev_E": cell["e_rev_E"] * b2.mV,
-        "e_rev_I": cell["e_rev_I"] * b2.mV,
         "tau_syn_E": cell["tau_syn_E"] * b2.ms,
         "tau_syn_I": cell["tau_syn_I"] * b2.ms,
         "v_thresh": cell["v_thresh"] * b2.mV,
         "v_reset": cell["v_reset"] * b2.mV,
     }
-
-
-def cuba_namespace(cell: dict) -> dict:
-    """The IF_curr_exp parameters (PyNN names and units) as Brian2 quantities."""
-    out = namespace({**cell, "e_rev_E": 0.0, "e_rev_I": 0.0})
-    del out["e_rev_E"], out["e_rev_I"]
+    out.update({k: cell[k] * b2.mV for k in ("e_rev_E", "e_rev_I") if k in cell})
     return out
 
 
@@ -128,24 +122,20 @@ def hh_namespace(cell: dict) -> dict:
     return out
 
 
+# the integrate-and-fire models: one threshold, reset and refractory clamp
+IF_EQUATIONS = {"coba": EQUATIONS, "cuba": CUBA_EQUATIONS}
+
+
 def neuron_group_args(model: str, cell: dict, dt_ms: float) -> dict:
     """NeuronGroup keyword arguments of ``model``: ``model`` (the equations), ``threshold``,
     ``reset``, ``refractory`` and ``namespace``."""
-    if model == "coba":
+    if model in IF_EQUATIONS:
         return dict(
-            model=EQUATIONS,
+            model=IF_EQUATIONS[model],
             threshold="v > v_thresh",
             reset="v = v_reset",
             refractory=refractory(cell, dt_ms),
             namespace=namespace(cell),
-        )
-    if model == "cuba":
-        return dict(
-            model=CUBA_EQUATIONS,
-            threshold="v > v_thresh",
-            reset="v = v_reset",
-            refractory=refractory(cell, dt_ms),
-            namespace=cuba_namespace(cell),
         )
     if model == "hh-coba":
         return dict(
